@@ -1,0 +1,3 @@
+/** Test support shared by every package's tests (not used by production code). */
+export * from './ports.js';
+export * from './services.js';
