@@ -1,0 +1,29 @@
+/**
+ * Error codes of the `@releve/cloud` package. Branch on `code`, never on message text.
+ * Each feature adds its own codes here (one error class per package).
+ */
+export const CloudErrorCode = {
+  /** The configuration (file, flags, environment) is invalid; the message lists every problem. */
+  Config: 'config',
+  /** A Mosquitto password file line cannot be used. */
+  PasswordFile: 'password-file',
+  /** A Mosquitto ACL file line cannot be used. */
+  AclFile: 'acl-file',
+  /** A listener could not be opened (port taken, TLS files unreadable). */
+  Listen: 'listen',
+  /** A CLI command was given arguments it cannot act on. */
+  Usage: 'usage',
+} as const;
+export type CloudErrorCode = (typeof CloudErrorCode)[keyof typeof CloudErrorCode];
+
+/** The one error class of `@releve/cloud`; the code is part of the message. */
+export class CloudError extends Error {
+  override readonly name = 'CloudError';
+  constructor(
+    readonly code: CloudErrorCode,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`[${code}] ${detail}`, options);
+  }
+}
