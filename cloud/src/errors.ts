@@ -13,6 +13,16 @@ export const CloudErrorCode = {
   Listen: 'listen',
   /** A CLI command was given arguments it cannot act on. */
   Usage: 'usage',
+  /** The store's data directory or database file cannot be opened. */
+  StoreOpen: 'store-open',
+  /** A schema migration failed, or the database is newer than this code. */
+  StoreMigration: 'store-migration',
+  /** A write transaction of the store failed (disk full, I/O error). */
+  StoreWrite: 'store-write',
+  /** Registry CSV files were rejected; the message lists every `file:line: problem`. */
+  RegistryImport: 'registry-import',
+  /** The ingest MQTT client could not connect or subscribe. */
+  Ingest: 'ingest',
 } as const;
 export type CloudErrorCode = (typeof CloudErrorCode)[keyof typeof CloudErrorCode];
 
