@@ -1,0 +1,27 @@
+/**
+ * Error codes of the `@releve/edge` package. Branch on `code`, never on message text.
+ * Each feature adds its own codes here (one error class per package).
+ */
+export const EdgeErrorCode = {
+  /** A serial port is not open (adapter unplugged, reopening, or the transport is stopped). */
+  PortClosed: 'port-closed',
+  /** A serial port could not be opened or written (the operating system's error is the cause). */
+  SerialIo: 'serial-io',
+  /** The Firmata board did not complete its handshake (no REPORT_VERSION / firmware answer). */
+  BoardHandshake: 'board-handshake',
+  /** A board, pin or device setting cannot be used. */
+  Config: 'config',
+} as const;
+export type EdgeErrorCode = (typeof EdgeErrorCode)[keyof typeof EdgeErrorCode];
+
+/** The one error class of `@releve/edge`; the code is part of the message. */
+export class EdgeError extends Error {
+  override readonly name = 'EdgeError';
+  constructor(
+    readonly code: EdgeErrorCode,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`[${code}] ${detail}`, options);
+  }
+}
