@@ -11,6 +11,18 @@ export const EdgeErrorCode = {
   BoardHandshake: 'board-handshake',
   /** A board, pin or device setting cannot be used. */
   Config: 'config',
+  /** A message handed to the outbox does not match its contract schema (a bug upstream): not stored. */
+  OutboxInvalidMessage: 'outbox-invalid-message',
+  /** The outbox cannot take this kind of message (cloud → device, online state, other device class). */
+  OutboxKind: 'outbox-kind',
+  /** The outbox database was written by a newer agent (its schema version is unknown here). */
+  OutboxSchemaTooNew: 'outbox-schema-too-new',
+  /** The outbox is closed. */
+  OutboxClosed: 'outbox-closed',
+  /** MQTT link credentials or TLS files are missing or unreadable. */
+  LinkCredentials: 'link-credentials',
+  /** The MQTT link is stopped. */
+  LinkStopped: 'link-stopped',
 } as const;
 export type EdgeErrorCode = (typeof EdgeErrorCode)[keyof typeof EdgeErrorCode];
 
