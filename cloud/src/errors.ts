@@ -23,6 +23,14 @@ export const CloudErrorCode = {
   RegistryImport: 'registry-import',
   /** The ingest MQTT client could not connect or subscribe. */
   Ingest: 'ingest',
+  /** A tariff plan file is invalid; the message lists every problem. */
+  TariffFile: 'tariff-file',
+  /** The registry would make a bill wrong (a bin on two accounts at once, unknown accounts…). */
+  BillingRegistry: 'billing-registry',
+  /** A period that has not ended cannot be billed (only projected). */
+  BillingPeriodOpen: 'billing-period-open',
+  /** A bin volume has no price, or no tariff version covers a day. */
+  BillingUnpriced: 'billing-unpriced',
 } as const;
 export type CloudErrorCode = (typeof CloudErrorCode)[keyof typeof CloudErrorCode];
 
