@@ -1,0 +1,15 @@
+import { registryMigration } from './001-registry.js';
+import { truckEventsMigration } from './002-truck-events.js';
+import { beaconSeriesMigration } from './003-beacon-series.js';
+import { deadLettersMigration } from './004-dead-letters.js';
+import type { Migration } from './Migration.js';
+
+export type { Migration } from './Migration.js';
+
+/** Every migration of the store, in order. Append only: never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [
+  registryMigration,
+  truckEventsMigration,
+  beaconSeriesMigration,
+  deadLettersMigration,
+];
