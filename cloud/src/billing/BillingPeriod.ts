@@ -1,0 +1,102 @@
+/**
+ * Billing periods and calendar days. Every date in billing is a local calendar day
+ * (`YYYY-MM-DD`) in the authority's time zone (Europe/Paris by default): a lift at
+ * 23:30 UTC on 31 December belongs to 1 January. Ranges are half-open: [from, to).
+ */
+export interface BillingPeriod {
+  /** `2026-H1`, `2026-T2` (four-month), `2026-Q3`, `2026-07`, `2026`. */
+  id: string;
+  /** First day, inclusive. */
+  from: string;
+  /** Day after the last day (exclusive). */
+  to: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 of a `YYYY-MM-DD` day. */
+export function dayNumber(day: string): number {
+  return Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+}
+
+/** The `YYYY-MM-DD` of a day number. */
+export function dayString(n: number): string {
+  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Number of days in [from, to). */
+export function daysBetween(from: string, to: string): number {
+  return dayNumber(to) - dayNumber(from);
+}
+
+/** Days in the calendar year (365 or 366). */
+export function daysInYear(year: number): number {
+  return daysBetween(`${year}-01-01`, `${year + 1}-01-01`);
+}
+
+function monthStart(year: number, month: number): string {
+  const y = year + Math.floor((month - 1) / 12);
+  const m = ((month - 1) % 12) + 1;
+  return `${y}-${String(m).padStart(2, '0')}-01`;
+}
+
+/** Parses a period id; null when it is not one. */
+export function parsePeriod(id: string): BillingPeriod | null {
+  let m = /^(\d{4})$/.exec(id);
+  if (m) return { id, from: `${m[1]}-01-01`, to: `${Number(m[1]) + 1}-01-01` };
+  m = /^(\d{4})-(H|T|Q)([1-4])$/.exec(id);
+  if (m) {
+    const year = Number(m[1]);
+    const months = m[2] === 'H' ? 6 : m[2] === 'T' ? 4 : 3;
+    const index = Number(m[3]);
+    if (index * months > 12) return null;
+    return { id, from: monthStart(year, (index - 1) * months + 1), to: monthStart(year, index * months + 1) };
+  }
+  m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(id);
+  if (m)
+    return {
+      id,
+      from: monthStart(Number(m[1]), Number(m[2])),
+      to: monthStart(Number(m[1]), Number(m[2]) + 1),
+    };
+  return null;
+}
+
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+const dayByUtcHour = new Map<string, string>();
+
+/**
+ * The local calendar day of a UTC instant in a time zone. Cached by UTC hour: the zones we
+ * serve change offset on whole hours, and a period has only a few thousand hours, so a
+ * million lifts cost a few thousand Intl calls.
+ */
+export function localDay(utcIso: string, timeZone: string): string {
+  const key = `${timeZone}|${utcIso.slice(0, 13)}`;
+  const cached = dayByUtcHour.get(key);
+  if (cached) return cached;
+  let f = dayFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, f);
+  }
+  const day = f.format(new Date(`${utcIso.slice(0, 13)}:00:00.000Z`));
+  if (dayByUtcHour.size > 100_000) dayByUtcHour.clear();
+  dayByUtcHour.set(key, day);
+  return day;
+}
+
+/** Intersection of half-open day ranges; `to: null` is open-ended. Null when empty. */
+export function intersect(
+  a: { from: string; to: string | null },
+  b: { from: string; to: string | null },
+): { from: string; to: string | null } | null {
+  const from = a.from > b.from ? a.from : b.from;
+  const to = a.to === null ? b.to : b.to === null ? a.to : a.to < b.to ? a.to : b.to;
+  return to !== null && to <= from ? null : { from, to };
+}
+
+/** True when `day` is inside the half-open range. */
+export function contains(r: { from: string; to: string | null }, day: string): boolean {
+  return day >= r.from && (r.to === null || day < r.to);
+}

@@ -1,0 +1,114 @@
+import { contains, intersect } from './BillingPeriod.js';
+import type { PlanName } from './TariffPlan.js';
+
+/** Who pays: a household, a business, or a building manager (syndic) for collective bins. */
+export interface BillingAccount {
+  id: string;
+  kind: 'household' | 'business' | 'building-manager';
+  name: string;
+  plan: PlanName;
+  /** Occupancy of the dwelling or premises, half-open [from, to); to null = still there. */
+  occupiedFrom: string;
+  occupiedTo: string | null;
+  /** A household living in a building with collective bins. */
+  buildingId: string | null;
+  persons: number | null;
+}
+
+/** A building whose collective bins are billed to its manager, optionally split by dwellings. */
+export interface BillingBuilding {
+  id: string;
+  managerAccountId: string;
+  dwellings: number;
+  /** Split each collective charge among the dwellings' households by occupied days. */
+  splitByDwellings: boolean;
+  plan: PlanName;
+}
+
+/** A bin held by an account or a building over [from, to) (a swap ends one holding, starts another). */
+export interface BinHolding {
+  binId: string;
+  tagId: string;
+  volumeL: number;
+  accountId: string | null;
+  buildingId: string | null;
+  from: string;
+  to: string | null;
+}
+
+/** The registry as billing sees it. */
+export interface BillingRegistry {
+  accounts: BillingAccount[];
+  buildings: BillingBuilding[];
+  bins: BinHolding[];
+}
+
+/** Every inconsistency that would make a bill wrong, as sentences. Empty when the registry is sound. */
+export function registryIssues(reg: BillingRegistry): string[] {
+  const issues: string[] = [];
+  const accounts = new Map(reg.accounts.map((a) => [a.id, a]));
+  const buildings = new Map(reg.buildings.map((b) => [b.id, b]));
+  for (const b of reg.buildings) {
+    if (!accounts.has(b.managerAccountId))
+      issues.push(`building ${b.id}: manager account ${b.managerAccountId} is not registered`);
+    if (b.dwellings < 1) issues.push(`building ${b.id}: dwellings must be at least 1`);
+  }
+  for (const a of reg.accounts) {
+    if (a.occupiedTo !== null && a.occupiedTo <= a.occupiedFrom)
+      issues.push(`account ${a.id}: moved out ${a.occupiedTo} before moving in ${a.occupiedFrom}`);
+    if (a.buildingId && !buildings.has(a.buildingId))
+      issues.push(`account ${a.id}: building ${a.buildingId} is not registered`);
+  }
+  const byBin = new Map<string, BinHolding[]>();
+  const byTag = new Map<string, BinHolding[]>();
+  for (const h of reg.bins) {
+    if ((h.accountId === null) === (h.buildingId === null))
+      issues.push(`bin ${h.binId}: held by exactly one account or one building`);
+    if (h.accountId && !accounts.has(h.accountId))
+      issues.push(`bin ${h.binId}: account ${h.accountId} is not registered`);
+    if (h.buildingId && !buildings.has(h.buildingId))
+      issues.push(`bin ${h.binId}: building ${h.buildingId} is not registered`);
+    if (h.to !== null && h.to <= h.from)
+      issues.push(`bin ${h.binId}: holding ends ${h.to} before it starts ${h.from}`);
+    byBin.set(h.binId, [...(byBin.get(h.binId) ?? []), h]);
+    byTag.set(h.tagId, [...(byTag.get(h.tagId) ?? []), h]);
+  }
+  const overlapping = (list: BinHolding[], what: string) => {
+    const sorted = [...list].sort((x, y) => (x.from < y.from ? -1 : 1));
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1]!;
+      const cur = sorted[i]!;
+      if (intersect(prev, cur)) {
+        issues.push(
+          `${what}: held by ${prev.accountId ?? prev.buildingId} and ${cur.accountId ?? cur.buildingId} at once from ${cur.from}`,
+        );
+      }
+    }
+  };
+  for (const [bin, list] of byBin) overlapping(list, `bin ${bin}`);
+  for (const [tag, list] of byTag) overlapping(list, `tag ${tag}`);
+  return issues;
+}
+
+/** Fast look-up of who held a tag on a given day. */
+export class TagIndex {
+  private readonly byTag = new Map<string, BinHolding[]>();
+
+  constructor(bins: BinHolding[]) {
+    for (const h of bins) {
+      const list = this.byTag.get(h.tagId);
+      if (list) list.push(h);
+      else this.byTag.set(h.tagId, [h]);
+    }
+  }
+
+  /** Whether the tag was ever registered. */
+  known(tagId: string): boolean {
+    return this.byTag.has(tagId);
+  }
+
+  /** The holding of a tag on a day. */
+  holdingOn(tagId: string, day: string): BinHolding | undefined {
+    return this.byTag.get(tagId)?.find((h) => contains(h, day));
+  }
+}
