@@ -406,15 +406,15 @@ function splitCollective(
   const out: ChargeLine[] = [];
   for (const line of lines) {
     const parts = splitCents(line.amountCents, [...residents.map((r) => r.days), vacancy]);
-    residents.forEach((r, i) =>
+    residents.forEach((r, i) => {
       out.push({
         ...line,
         accountId: r.a.id,
         accountName: r.a.name,
         amountCents: parts[i]!,
         share: `share ${r.days}/${capacity} dwelling-days of building ${b.id}`,
-      }),
-    );
+      });
+    });
     out.push({
       ...line,
       amountCents: parts[residents.length]!,
