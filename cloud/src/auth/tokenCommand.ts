@@ -1,0 +1,80 @@
+import { Command, InvalidArgumentError } from 'commander';
+import type { ApiTokenStore } from './ApiTokenStore.js';
+import { ROLES, Role } from './roles.js';
+
+/** Where `token …` subcommands print (stdout in the CLI, a buffer in tests). */
+export interface TokenCommandOutput {
+  out: (line: string) => void;
+}
+
+/**
+ * `releve-cloud token add --role <role> [--label <text>] | list | revoke <id>`.
+ *
+ * `openStore` is called when a subcommand runs (so `--help` never opens the database); the
+ * command closes the store afterwards.
+ */
+export function tokenCommand(
+  openStore: () => ApiTokenStore,
+  output: TokenCommandOutput = { out: (l) => process.stdout.write(`${l}\n`) },
+): Command {
+  const cmd = new Command('token').description('HTTP API bearer tokens (one role each)');
+  const withStore = <T>(fn: (s: ApiTokenStore) => T): T => {
+    const store = openStore();
+    try {
+      return fn(store);
+    } finally {
+      store.close();
+    }
+  };
+
+  cmd
+    .command('add')
+    .description('issue a token; the secret is printed once and only its SHA-256 is kept')
+    .requiredOption(`--role <role>`, `one of ${ROLES.join(', ')}`, parseRole)
+    .option('--label <text>', 'who or what the token is for', '')
+    .action((opts: { role: Role; label: string }) => {
+      const t = withStore((s) => s.issue(opts.role, opts.label));
+      output.out(`id      ${t.id}`);
+      output.out(`role    ${t.role}`);
+      output.out(`token   ${t.secret}`);
+      output.out('The token is shown once: store it now (it is kept hashed and cannot be shown again).');
+    });
+
+  cmd
+    .command('list')
+    .description('list tokens (id, role, label, created, last used, revoked)')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const tokens = withStore((s) => s.list());
+      if (opts.json) {
+        output.out(JSON.stringify(tokens, null, 2));
+        return;
+      }
+      output.out(['id', 'role', 'label', 'created', 'last-used', 'revoked'].join('\t'));
+      for (const t of tokens) {
+        output.out(
+          [t.id, t.role, t.label || '-', t.createdAt, t.lastUsedAt ?? '-', t.revokedAt ?? '-'].join('\t'),
+        );
+      }
+    });
+
+  cmd
+    .command('revoke <id>')
+    .description('revoke a token at once')
+    .action((id: string) => {
+      const ok = withStore((s) => s.revoke(id));
+      if (!ok) {
+        // commander turns this into a non-zero exit with the message
+        cmd.error(`no active token with id ${id}`, { code: 'token.unknown', exitCode: 2 });
+      }
+      output.out(`revoked ${id}`);
+    });
+
+  return cmd;
+}
+
+function parseRole(value: string): Role {
+  const r = Role.safeParse(value);
+  if (!r.success) throw new InvalidArgumentError(`role must be one of ${ROLES.join(', ')}`);
+  return r.data;
+}
