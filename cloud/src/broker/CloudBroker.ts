@@ -1,0 +1,164 @@
+import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
+import { Level } from 'level';
+import type { Logger } from 'pino';
+import { BrokerGatekeeper } from './BrokerGatekeeper.js';
+import { type FrameViolation, GuardedConnection } from './GuardedConnection.js';
+import { listenTcp, listenTls, listenWebSocket, type MqttListener } from './MqttListeners.js';
+
+/** One listener to open; port 0 picks a free port (see `CloudBroker.ports`). */
+export interface ListenerSpec {
+  host: string;
+  port: number;
+}
+
+/** Everything the broker needs; see `CloudConfig` for the documented defaults. */
+export interface CloudBrokerOptions {
+  /** Directory of the LevelDB session store; null keeps sessions in memory (tests, benchmarks). */
+  dataDir: string | null;
+  mqtt: ListenerSpec | null;
+  mqtts: (ListenerSpec & { certFile: string; keyFile: string }) | null;
+  ws: ListenerSpec | null;
+  passwordFile: string | null;
+  aclFile: string | null;
+  allowAnonymous: boolean;
+  /** Largest MQTT packet accepted, fixed header included; bigger closes the connection. */
+  maxPacketBytes: number;
+  /**
+   * Turn authentication and ACL checks off entirely (every client accepted). Only for the
+   * benchmark's baseline; never reachable from configuration.
+   */
+  unsafeNoChecks?: boolean;
+  logger: Logger;
+}
+
+/** Real ports of the open listeners. */
+export interface BrokerPorts {
+  mqtt?: number;
+  mqtts?: number;
+  ws?: number;
+}
+
+/**
+ * The cloud MQTT broker: aedes 1.x (MQTT 3.1.1) with Mosquitto-compatible password and ACL
+ * files, TCP/TLS/WebSocket listeners, a packet size limit, and sessions, subscriptions and
+ * queued QoS 1 messages kept in LevelDB so they survive a restart.
+ *
+ * No durable mqemitter: it only matters when several broker processes share subscriptions,
+ * and the cloud runs one broker.
+ */
+export class CloudBroker {
+  private aedes: Aedes | null = null;
+  private persistence: AsyncLevelPersistence | null = null;
+  private listeners: MqttListener[] = [];
+  private readonly gatekeeper: BrokerGatekeeper;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: CloudBrokerOptions) {
+    this.log = opts.logger;
+    this.gatekeeper = new BrokerGatekeeper({
+      passwordFile: opts.passwordFile,
+      aclFile: opts.aclFile,
+      allowAnonymous: opts.allowAnonymous,
+      logger: opts.logger,
+    });
+  }
+
+  /** Real ports of the open listeners. */
+  get ports(): BrokerPorts {
+    const p: BrokerPorts = {};
+    for (const l of this.listeners) p[l.transport] = l.port;
+    return p;
+  }
+
+  /** Loads credentials, opens the store and the listeners. Throws `CloudError` on failure. */
+  async start(): Promise<void> {
+    const o = this.opts;
+    let hooks: Partial<AedesOptions> = {};
+    if (!o.unsafeNoChecks) {
+      await this.gatekeeper.load();
+      hooks = this.gatekeeper.hooks();
+      if (o.allowAnonymous) this.log.warn('anonymous MQTT access is ON: clients without a username get in');
+      if (!o.aclFile) this.log.warn('no ACL file: every authenticated client may read and write every topic');
+    }
+    if (o.dataDir) {
+      const dir = join(o.dataDir, 'mqtt-sessions');
+      await mkdir(dir, { recursive: true });
+      this.persistence = new AsyncLevelPersistence(new Level<string, Buffer>(dir));
+    }
+    const aedes = new Aedes({ ...hooks, ...(this.persistence ? { persistence: this.persistence } : {}) });
+    aedes.on('clientError', (client: Client, err: Error) =>
+      this.log.info({ clientId: client.id, err: err.message }, 'client error; connection closed'),
+    );
+    aedes.on('connectionError', (client: Client, err: Error) =>
+      this.log.info({ clientId: client.id, err: err.message }, 'connection error before CONNECT completed'),
+    );
+    aedes.on('clientDisconnect', (client: Client) => this.log.debug({ clientId: client.id }, 'client left'));
+    await aedes.listen();
+    this.aedes = aedes;
+    try {
+      const handler = (stream: Duplex, remote: string, req?: IncomingMessage) =>
+        this.accept(stream, remote, req);
+      if (o.mqtt) this.listeners.push(await listenTcp(o.mqtt.host, o.mqtt.port, handler));
+      if (o.mqtts) this.listeners.push(await listenTls(o.mqtts.host, o.mqtts.port, o.mqtts, handler));
+      if (o.ws)
+        this.listeners.push(await listenWebSocket(o.ws.host, o.ws.port, o.maxPacketBytes + 16, handler));
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+    this.log.info(
+      { ports: this.ports, dataDir: o.dataDir, maxPacketBytes: o.maxPacketBytes },
+      'MQTT broker listening',
+    );
+  }
+
+  /** Re-reads the password file, the ACL file and the TLS files (what SIGHUP does). */
+  async reload(): Promise<boolean> {
+    let ok = await this.gatekeeper.reload();
+    for (const l of this.listeners) {
+      await l.reload().catch((e: unknown) => {
+        ok = false;
+        this.log.error({ err: e }, 'TLS reload failed; previous certificate stays in use');
+      });
+    }
+    return ok;
+  }
+
+  /** Closes listeners, clients and the store. Safe to call twice. */
+  async stop(): Promise<void> {
+    const listeners = this.listeners;
+    this.listeners = [];
+    const aedes = this.aedes;
+    this.aedes = null;
+    const closing = listeners.map((l) => l.close());
+    if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
+    await Promise.all(closing);
+    const p = this.persistence;
+    this.persistence = null;
+    if (p) await p.destroy();
+    this.log.info('MQTT broker stopped');
+  }
+
+  private accept(stream: Duplex, remote: string, req?: IncomingMessage): void {
+    const aedes = this.aedes;
+    if (!aedes) {
+      stream.destroy();
+      return;
+    }
+    let client: Client | null = null;
+    const conn = new GuardedConnection(stream, this.opts.maxPacketBytes, (v: FrameViolation) => {
+      this.log.warn(
+        { clientId: client?.id ?? null, remote, violation: v, maxPacketBytes: this.opts.maxPacketBytes },
+        v.problem === 'oversize'
+          ? 'packet over the size limit; connection closed'
+          : 'malformed packet; connection closed',
+      );
+    });
+    client = aedes.handle(conn, req);
+  }
+}
