@@ -60,5 +60,5 @@ export function isValidFilter(filter: string): boolean {
 
 /** True when `topic` may be used in a PUBLISH: non-empty, no wildcard, no NUL ([MQTT-3.3.2-2]). */
 export function isValidTopicName(topic: string): boolean {
-  return topic.length > 0 && !/[+#\u0000]/.test(topic);
+  return topic.length > 0 && !topic.includes('+') && !topic.includes('#') && !topic.includes('\u0000');
 }
