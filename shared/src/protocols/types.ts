@@ -40,3 +40,23 @@ export interface FrameDecoder<T> {
   /** Counters since creation: good frames, bad frames (checksum, format), bytes skipped as noise. */
   readonly stats: { frames: number; badFrames: number; noiseBytes: number };
 }
+
+/**
+ * One position report from a GNSS receiver (NMEA 0183 RMC or GGA sentence), WGS 84.
+ * `valid` is the receiver's own verdict (RMC status `A`, GGA fix quality > 0); when it is
+ * false the coordinates may be absent (null) or stale and must not be used.
+ */
+export interface PositionFix {
+  /** Which sentence the fix comes from. */
+  sentence: 'RMC' | 'GGA';
+  /** Decimal degrees, north positive; null when the receiver sent none. */
+  lat: number | null;
+  /** Decimal degrees, east positive; null when the receiver sent none. */
+  lon: number | null;
+  /** UTC ISO-8601 with milliseconds; null only for a GGA (no date) before any RMC gave the date. */
+  fixAt: string | null;
+  /** Horizontal accuracy estimate in metres (HDOP × UERE); null when no HDOP is known yet. */
+  accuracyM: number | null;
+  /** True when the receiver says it has a fix. */
+  valid: boolean;
+}
