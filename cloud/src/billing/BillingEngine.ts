@@ -170,6 +170,10 @@ export function computeCharges(input: BillingInput): BillingRun {
       reject('unstable', 'no net weight');
       continue;
     }
+    if (lift.netWeightG < 0) {
+      reject('negative-net', `net weight ${lift.netWeightG} g`);
+      continue;
+    }
     const holding = tags.holdingOn(lift.tagId, day);
     if (!holding) {
       reject(
