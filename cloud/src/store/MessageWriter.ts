@@ -140,7 +140,7 @@ export class MessageWriter {
     if (CLOUD_TO_DEVICE.has(r.kind)) {
       this.#writeDeadLetter({
         type: 'dead-letter',
-        topic: `${r.deviceClass}/${r.deviceId}/${r.kind}`,
+        topic: r.topic,
         clientId: r.deviceId,
         reasonCode: 'unexpected-kind',
         reason: `${r.kind} is a cloud → device message`,
@@ -161,7 +161,7 @@ export class MessageWriter {
       }
       this.#writeDeadLetter({
         type: 'dead-letter',
-        topic: `${r.deviceClass}/${r.deviceId}/${r.kind}`,
+        topic: r.topic,
         clientId: r.deviceId,
         reasonCode: 'id-conflict',
         reason: `event id ${header.id} was already stored with other content`,

@@ -15,6 +15,7 @@ export type DeviceMessage = { [K in MessageKind]: { kind: K; message: MessageOf<
 /** A validated device → cloud message, ready to be written. */
 export type MessageRecord = DeviceMessage & {
   type: 'message';
+  topic: string;
   deviceClass: DeviceClass;
   deviceId: string;
   /** The bytes as received: their digest tells a redelivery from a reused event id. */

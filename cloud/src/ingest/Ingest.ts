@@ -1,0 +1,288 @@
+import { deviceToCloudFilters } from '@releve/shared';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import pino from 'pino';
+import { CloudError, CloudErrorCode } from '../errors.js';
+import { BatchWriter, type BatchWriterOptions } from '../store/BatchWriter.js';
+import type { WriteOutcome, WriteRecord } from '../store/records.js';
+import type { Store } from '../store/Store.js';
+import { IngestEventBus } from './IngestEventBus.js';
+import { DEFAULT_RECEPTION, ReceptionPolicy, type ReceptionRules } from './ReceptionPolicy.js';
+
+/** How the ingest connects and what it does with what it receives. */
+export interface IngestOptions {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
+  url: string;
+  /** Fixed client id: the broker keeps its session (and queued QoS 1 messages) across restarts. */
+  clientId?: string;
+  username?: string;
+  password?: string;
+  store: Store;
+  batch?: Partial<BatchWriterOptions>;
+  reception?: Partial<ReceptionRules>;
+  /** Give up `start()` after this long without a subscription. */
+  connectTimeoutMs?: number;
+  bus?: IngestEventBus;
+  logger?: pino.Logger;
+}
+
+export const DEFAULT_INGEST_CLIENT_ID = 'releve-cloud-ingest';
+
+/** Counts since start. */
+export interface IngestStats {
+  received: number;
+  stored: number;
+  duplicates: number;
+  deadLettered: number;
+  acked: number;
+  writeFailures: number;
+}
+
+/** A PUBACK held until its message's transaction committed. */
+interface HeldAck {
+  connection: number;
+  committed: boolean;
+  puback: MqttPacketLike | null;
+}
+interface MqttPacketLike {
+  cmd: string;
+  messageId?: number;
+}
+type SendPacket = (packet: MqttPacketLike, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
+
+/**
+ * The cloud's MQTT consumer of device messages (the only file of the cloud that creates an
+ * MQTT client for ingest). Subscribes QoS 1 to every device → cloud topic with a persistent
+ * session, classifies each message ({@link ReceptionPolicy}), writes it in batches, and sends
+ * the PUBACK only after the batch's transaction committed: a message the broker saw acked is
+ * on disk; anything else is redelivered and deduplicated on its event id.
+ *
+ * MQTT.js works through received packets one at a time and sends the PUBACK of a QoS 1
+ * message before it reads the next (`customHandleAcks` → `handleMessage` → puback → next
+ * packet). Holding `customHandleAcks` until a commit would therefore put exactly one message in
+ * each transaction (a few hundred messages/s with fsync). So `customHandleAcks` takes the
+ * message and lets the client go on, and the PUBACK packet itself is held at the client's
+ * packet writer until the commit, then written. The broker keeps every unacknowledged message
+ * for the session and redelivers it after a reconnect, which is what a crash relies on.
+ */
+export class Ingest {
+  readonly events: IngestEventBus;
+  readonly #options: IngestOptions;
+  readonly #policy: ReceptionPolicy;
+  readonly #writer: BatchWriter;
+  readonly #log: pino.Logger;
+  readonly #held = new Map<number, HeldAck>();
+  readonly #stats: IngestStats = {
+    received: 0,
+    stored: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    acked: 0,
+    writeFailures: 0,
+  };
+  #client: MqttClient | null = null;
+  #sendPacket: SendPacket | null = null;
+  #connection = 0;
+
+  constructor(options: IngestOptions) {
+    this.#options = options;
+    this.#log = (options.logger ?? pino({ level: 'info' })).child({ name: 'cloud:ingest' });
+    this.events = options.bus ?? new IngestEventBus();
+    this.#policy = new ReceptionPolicy(options.store, { ...DEFAULT_RECEPTION, ...options.reception });
+    this.#writer = new BatchWriter(options.store, options.batch, this.#log);
+  }
+
+  /** Counts since start. */
+  stats(): IngestStats & { batches: number; pendingWrites: number; heldAcks: number } {
+    return {
+      ...this.#stats,
+      batches: this.#writer.stats.batches,
+      pendingWrites: this.#writer.pending,
+      heldAcks: this.#held.size,
+    };
+  }
+
+  /** Connects, subscribes, and resolves once the subscription is granted. */
+  async start(): Promise<void> {
+    if (this.#client) return;
+    const o = this.#options;
+    const clientOptions: IClientOptions = {
+      clientId: o.clientId ?? DEFAULT_INGEST_CLIENT_ID,
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 1_000,
+      connectTimeout: 10_000,
+      resubscribe: true,
+      customHandleAcks: (topic, message, packet, done) => {
+        this.#receive(topic, message, packet as { messageId?: number; qos: number });
+        done(0);
+      },
+    };
+    if (o.username !== undefined) clientOptions.username = o.username;
+    if (o.password !== undefined) clientOptions.password = o.password;
+    const client = mqtt.connect(o.url, clientOptions);
+    this.#client = client;
+    this.#holdPubacks(client);
+    client.on('message', (topic, message, packet) => {
+      // QoS 1 messages went through customHandleAcks; QoS 0 ones only come here.
+      if (packet.qos === 0) this.#receive(topic, message, packet);
+    });
+    client.on('connect', (connack) => {
+      this.#connection += 1;
+      this.#held.clear();
+      this.#log.info({ url: o.url, sessionPresent: connack.sessionPresent }, 'connected');
+    });
+    client.on('close', () => {
+      this.#held.clear();
+    });
+    client.on('error', (err) => this.#log.warn({ err: err.message }, 'mqtt error'));
+    const filters = deviceToCloudFilters();
+    const timeoutMs = o.connectTimeoutMs ?? 30_000;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no connection to ${o.url} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        client.once('connect', () => {
+          client.subscribe(
+            Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])),
+            (err, granted) => {
+              clearTimeout(timer);
+              if (err) return reject(err);
+              const refused = (granted ?? []).filter((g) => g.qos === 128);
+              if (refused.length > 0)
+                return reject(new Error(`subscription refused: ${refused.map((g) => g.topic)}`));
+              resolve();
+            },
+          );
+        });
+      });
+    } catch (e) {
+      await this.stop();
+      throw new CloudError(CloudErrorCode.Ingest, `cannot subscribe: ${(e as Error).message}`, { cause: e });
+    }
+    this.#log.info({ filters: filters.length }, 'subscribed');
+  }
+
+  /** Writes what waits (and acknowledges it), then disconnects. The session stays on the broker. */
+  async stop(): Promise<void> {
+    this.#writer.close();
+    const client = this.#client;
+    this.#client = null;
+    if (client) await client.endAsync();
+  }
+
+  /** Wraps the client's packet writer so PUBACKs wait for their commit (see the class doc). */
+  #holdPubacks(client: MqttClient): void {
+    const target = client as unknown as { _sendPacket: SendPacket };
+    const original = target._sendPacket.bind(client);
+    this.#sendPacket = original;
+    target._sendPacket = (packet, cb, ...rest) => {
+      const id = packet.messageId;
+      const held = packet.cmd === 'puback' && id !== undefined ? this.#held.get(id) : undefined;
+      if (!held || id === undefined) return original(packet, cb, ...rest);
+      if (held.committed) {
+        this.#held.delete(id);
+        this.#stats.acked += 1;
+        return original(packet, cb, ...rest);
+      }
+      held.puback = packet;
+      cb?.();
+    };
+  }
+
+  #receive(topic: string, message: Buffer, packet: { messageId?: number; qos: number }): void {
+    this.#stats.received += 1;
+    const receivedAt = new Date().toISOString();
+    let record: WriteRecord;
+    try {
+      record = this.#policy.classify(topic, message, receivedAt);
+    } catch (e) {
+      // The policy does not throw on device input; this keeps a bug from losing a message.
+      record = {
+        type: 'dead-letter',
+        topic,
+        clientId: null,
+        reasonCode: 'schema',
+        reason: `classification failed: ${(e as Error).message}`,
+        payload: message,
+        receivedAt,
+      };
+    }
+    const id = packet.qos > 0 ? packet.messageId : undefined;
+    const connection = this.#connection;
+    if (id !== undefined) this.#held.set(id, { connection, committed: false, puback: null });
+    this.#writer.add(record, (err, outcome) => this.#written(record, id, connection, err, outcome));
+  }
+
+  #written(
+    record: WriteRecord,
+    id: number | undefined,
+    connection: number,
+    err: Error | null,
+    outcome: WriteOutcome | undefined,
+  ): void {
+    if (err || !outcome) {
+      this.#stats.writeFailures += 1;
+      // Not acknowledged: drop the connection so the broker redelivers after the reconnect.
+      if (id !== undefined && connection === this.#connection) {
+        this.#held.clear();
+        this.#client?.stream.destroy();
+      }
+      return;
+    }
+    this.#release(id, connection);
+    this.#publish(record, outcome);
+  }
+
+  #release(id: number | undefined, connection: number): void {
+    if (id === undefined || connection !== this.#connection) return;
+    const held = this.#held.get(id);
+    if (!held || held.connection !== connection) return;
+    if (held.puback && this.#client?.connected && this.#sendPacket) {
+      this.#held.delete(id);
+      this.#stats.acked += 1;
+      this.#sendPacket(held.puback);
+    } else {
+      held.committed = true;
+    }
+  }
+
+  #publish(record: WriteRecord, outcome: WriteOutcome): void {
+    try {
+      if (outcome === 'stored' && record.type === 'message') {
+        this.#stats.stored += 1;
+        const { type: _t, topic: _topic, payload: _p, ...event } = record;
+        this.events.emit('stored', event);
+      } else if (outcome === 'duplicate' && record.type === 'message') {
+        this.#stats.duplicates += 1;
+        this.events.emit('duplicate', {
+          kind: record.kind,
+          deviceId: record.deviceId,
+          receivedAt: record.receivedAt,
+        });
+      } else {
+        this.#stats.deadLettered += 1;
+        const dl =
+          record.type === 'dead-letter'
+            ? record
+            : {
+                ...record,
+                clientId: record.deviceId,
+                reasonCode: 'id-conflict' as const,
+                reason: 'event id reused',
+              };
+        this.events.emit('dead-letter', {
+          topic: dl.topic,
+          clientId: dl.clientId,
+          reasonCode: dl.reasonCode,
+          reason: dl.reason,
+          size: dl.payload.byteLength,
+          receivedAt: dl.receivedAt,
+        });
+      }
+    } catch (e) {
+      this.#log.error({ err: e }, 'an ingest event listener threw');
+    }
+  }
+}
