@@ -23,6 +23,10 @@ export const EdgeErrorCode = {
   LinkCredentials: 'link-credentials',
   /** The MQTT link is stopped. */
   LinkStopped: 'link-stopped',
+  /** No Bluetooth adapter (EAFNOSUPPORT/ENODEV, or noble reports `unsupported`/`poweredOff`). */
+  BleNoAdapter: 'ble-no-adapter',
+  /** The BLE adapter is there but the process may not open a raw HCI socket (CAP_NET_RAW). */
+  BleNoPermission: 'ble-no-permission',
 } as const;
 export type EdgeErrorCode = (typeof EdgeErrorCode)[keyof typeof EdgeErrorCode];
 
