@@ -61,6 +61,8 @@ export type TariffVersion = z.output<typeof TariffVersion>;
 export const TariffPlanFile = z.object({
   /** Authority time zone that decides which day a lift belongs to. */
   timeZone: z.string().default('Europe/Paris'),
+  /** Split the charge of a building's collective bins among its households by occupied days. */
+  splitCollectiveByDwellings: z.boolean().default(false),
   plans: z.object({
     household: z.object({ versions: z.array(TariffVersion).min(1) }),
     business: z.object({ versions: z.array(TariffVersion).min(1) }),

@@ -5,7 +5,7 @@ import { tariffInput } from './fixtures.js';
 function withHousehold(versions: unknown[]) {
   return { ...tariffInput, plans: { ...tariffInput.plans, household: { versions } } };
 }
-const [v1, v2] = tariffInput.plans.household.versions as [Record<string, unknown>, Record<string, unknown>];
+const [v1, v2] = tariffInput.plans.household.versions as unknown as [Record<string, unknown>, Record<string, unknown>];
 
 describe('tariff plan file', () => {
   it('accepts the documented example and holds per-kg prices as integer millicents', () => {

@@ -1,0 +1,103 @@
+import type Database from 'better-sqlite3';
+import type { BillableLift } from './BillingEngine.js';
+import type { BillingPeriod } from './BillingPeriod.js';
+import type { BillingRegistry } from './BillingRegistry.js';
+
+/** UTC instant (ISO) at which a local day starts in a time zone. */
+export function zonedDayStartUtc(day: string, timeZone: string): string {
+  const guess = Date.parse(`${day}T00:00:00Z`);
+  const offsetAt = (ms: number) => {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms));
+    const m = /GMT([+-])(\d{2}):(\d{2})/.exec(parts.find((p) => p.type === 'timeZoneName')?.value ?? '');
+    return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000 : 0;
+  };
+  let utc = guess - offsetAt(guess);
+  utc = guess - offsetAt(utc);
+  return new Date(utc).toISOString();
+}
+
+interface AccountRow {
+  account_id: string;
+  kind: 'household' | 'business' | 'building-manager';
+  name: string;
+  building_id: string | null;
+  persons: number | null;
+  moved_in: string | null;
+  moved_out: string | null;
+}
+
+/**
+ * Reads the registry from the store as billing sees it. Businesses use the business plan,
+ * everyone else the household plan; accounts that are not households are present from the
+ * beginning (their bins' holdings say when they pay).
+ */
+export function loadBillingRegistry(db: Database.Database, splitCollectiveByDwellings = false): BillingRegistry {
+  const accounts = (
+    db
+      .prepare(
+        `SELECT a.account_id, a.kind, a.name, h.building_id, h.persons, h.moved_in, h.moved_out
+         FROM accounts a LEFT JOIN households h ON h.household_id = a.account_id ORDER BY a.account_id`,
+      )
+      .all() as AccountRow[]
+  ).map((r) => ({
+    id: r.account_id,
+    kind: r.kind,
+    name: r.name,
+    plan: r.kind === 'business' ? ('business' as const) : ('household' as const),
+    occupiedFrom: r.moved_in?.slice(0, 10) ?? '1970-01-01',
+    occupiedTo: r.moved_out?.slice(0, 10) ?? null,
+    buildingId: r.building_id,
+    persons: r.persons,
+  }));
+  const buildings = (
+    db.prepare('SELECT building_id, dwellings, manager_account_id FROM buildings ORDER BY building_id').all() as {
+      building_id: string;
+      dwellings: number;
+      manager_account_id: string;
+    }[]
+  ).map((b) => ({
+    id: b.building_id,
+    managerAccountId: b.manager_account_id,
+    dwellings: b.dwellings,
+    splitByDwellings: splitCollectiveByDwellings,
+    plan: 'household' as const,
+  }));
+  const bins = (
+    db
+      .prepare('SELECT bin_id, tag_id, volume_l, account_id, building_id, valid_from, valid_to FROM bins ORDER BY bin_id')
+      .all() as {
+      bin_id: string;
+      tag_id: string;
+      volume_l: number;
+      account_id: string | null;
+      building_id: string | null;
+      valid_from: string;
+      valid_to: string | null;
+    }[]
+  ).map((b) => ({
+    binId: b.bin_id,
+    tagId: b.tag_id,
+    volumeL: b.volume_l,
+    accountId: b.account_id,
+    buildingId: b.building_id,
+    from: b.valid_from.slice(0, 10),
+    to: b.valid_to?.slice(0, 10) ?? null,
+  }));
+  return { accounts, buildings, bins };
+}
+
+/**
+ * The lifts of a period: those whose start (bin hooked) falls on a local day of the period.
+ * Lean on purpose (five columns, raw rows): a period holds up to millions of lifts.
+ */
+export function* loadPeriodLifts(db: Database.Database, period: BillingPeriod, timeZone: string): Generator<BillableLift> {
+  const from = zonedDayStartUtc(period.from, timeZone);
+  const to = zonedDayStartUtc(period.to, timeZone);
+  const stmt = db
+    .prepare('SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts WHERE started_at >= ? AND started_at < ?')
+    .raw(true);
+  for (const row of stmt.iterate(from, to) as Iterable<[string, string, string | null, number | null, string]>) {
+    const [id, ts, tagId, netWeightG, flags] = row;
+    yield { id, ts, tagId, netWeightG, flags: flags === '[]' ? [] : (JSON.parse(flags) as string[]) };
+  }
+}
