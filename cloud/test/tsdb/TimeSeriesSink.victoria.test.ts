@@ -47,7 +47,7 @@ describe.skipIf(!hasVm)('time-series sink against a real VictoriaMetrics', () =>
     const series = await vm.export('releve_lift_net_g', base - 60_000, base + 3600_000);
     const out = new Map<number, number>();
     for (const s of series.filter((x) => x.metric.truck === truckId)) {
-      s.timestamps.forEach((t, i) => out.set(t, s.values[i] ?? Number.NaN));
+      for (const [i, t] of s.timestamps.entries()) out.set(t, s.values[i] ?? Number.NaN);
     }
     return out;
   }
