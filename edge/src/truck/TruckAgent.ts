@@ -1,0 +1,272 @@
+import { performance } from 'node:perf_hooks';
+import type { Position } from '@releve/shared';
+import { MT_SICS_POLL } from '@releve/shared/protocols/mt-sics';
+import type { PositionFix, TagRead, WeightReading } from '@releve/shared/protocols/types';
+import { type Logger, pino } from 'pino';
+import { DeviceLink, type DeviceLinkOptions } from '../mqtt/DeviceLink.js';
+import { loadLinkSecrets } from '../mqtt/secrets.js';
+import { Outbox } from '../outbox/Outbox.js';
+import type { SerialBinding } from '../serial/SerialTransport.js';
+import { type AgentClock, CollectionRecorder } from './CollectionRecorder.js';
+import type { LifterSignal } from './LifterSignal.js';
+import { SystemdNotifier } from './SystemdNotifier.js';
+import type { TruckConfig } from './TruckConfig.js';
+import { decoderFor, TruckDevicePort } from './TruckDevicePort.js';
+
+/**
+ * What the agent needs from the lifter's Firmata board: sensor edges, compactor fill and the
+ * unload button in; the cab lamp and buzzer out. `createLifterBoard` builds it from the config.
+ */
+export interface LifterBoardPort {
+  onSignal(listener: (signal: LifterSignal) => void): void;
+  onVolumeFill(listener: (fill: number) => void): void;
+  onUnloadButton(listener: () => void): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Cab lamp "go unload". */
+  setGoUnload(on: boolean): void;
+  /** Buzzer: the bin just lifted is unknown (no tag, or not on today's route). */
+  warnUnknownBin(): void;
+  /** Health counters (reopens, handshake failures…). */
+  counters(): Record<string, number>;
+}
+
+/** Options of a `TruckAgent`. */
+export interface TruckAgentOptions {
+  config: TruckConfig;
+  logger?: Logger;
+  /** serialport binding for every device (tests plug simulated devices through MockBinding). */
+  binding?: SerialBinding;
+  /** The lifter board; built from `config.devices.lifter` when absent. */
+  lifterBoard?: LifterBoardPort | null;
+  clock?: AgentClock;
+  /** Housekeeping period (cycle timeouts, status interval, watchdog), ms. */
+  tickMs?: number;
+  /** Link settings tests tune (backoff, window). */
+  link?: Partial<
+    Pick<DeviceLinkOptions, 'backoff' | 'window' | 'keepaliveS' | 'connectTimeoutMs' | 'stopTimeoutMs'>
+  >;
+  /** Environment for secrets (tests). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const SYSTEM_CLOCK: AgentClock = { wall: () => Date.now(), mono: () => performance.now() };
+
+/**
+ * The truck agent: the one wiring file. Serial devices → registry decoders → `CollectionRecorder`
+ * (`LiftCycle` + `UnloadAdvisor`) → durable `Outbox` → `DeviceLink` (MQTT). The lifter board
+ * feeds the lifter edges and compactor fill and shows the advice; cloud commands (route, config)
+ * come back through the link. `start()` opens everything, `stop()` closes everything it opened.
+ */
+export class TruckAgent {
+  readonly config: TruckConfig;
+  readonly outbox: Outbox;
+  readonly recorder: CollectionRecorder;
+  readonly link: DeviceLink;
+  private readonly log: Logger;
+  private readonly ports: TruckDevicePort<unknown>[] = [];
+  private readonly board: LifterBoardPort | null;
+  private readonly notifier: SystemdNotifier;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private started = false;
+
+  constructor(options: TruckAgentOptions) {
+    const config = options.config;
+    this.config = config;
+    this.log = options.logger ?? pino({ name: 'edge:truck', level: process.env.LOG_LEVEL ?? 'info' });
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    this.outbox = Outbox.open({
+      dataDir: config.dataDir,
+      deviceId: config.truckId,
+      deviceClass: 'trucks',
+      synchronous: config.outbox.synchronous,
+      maxEntries: config.outbox.maxEntries,
+      logger: this.log.child({ name: 'edge:outbox' }),
+    });
+    this.recorder = new CollectionRecorder(
+      config,
+      this.outbox,
+      clock,
+      this.log.child({ name: 'edge:truck:lifts' }),
+      () => this.deviceHealth(),
+    );
+    const secrets = loadLinkSecrets(
+      {
+        ...(config.broker.passwordFile ? { passwordFile: config.broker.passwordFile } : {}),
+        ...(config.broker.passwordEnv ? { passwordEnv: config.broker.passwordEnv } : {}),
+        ...(config.broker.tls?.ca ? { caFile: config.broker.tls.ca } : {}),
+        ...(config.broker.tls?.cert ? { certFile: config.broker.tls.cert } : {}),
+        ...(config.broker.tls?.key ? { keyFile: config.broker.tls.key } : {}),
+      },
+      options.env,
+    );
+    this.link = new DeviceLink({
+      url: config.broker.url,
+      deviceClass: 'trucks',
+      deviceId: config.truckId,
+      outbox: this.outbox,
+      ...(config.broker.username ? { username: config.broker.username } : {}),
+      ...secrets,
+      ...options.link,
+      logger: this.log.child({ name: 'edge:mqtt:link' }),
+    });
+    this.link.on('command', (cmd) => {
+      if (cmd.kind === 'route') this.recorder.route(cmd.message);
+      else if (cmd.kind === 'truckConfig') this.recorder.configure(cmd.message);
+    });
+    this.createPorts(options.binding);
+    this.board = options.lifterBoard === undefined ? null : options.lifterBoard;
+    this.wireBoard();
+    this.notifier = new SystemdNotifier(this.log.child({ name: 'edge:truck:systemd' }));
+    this.tickMs = options.tickMs ?? 1000;
+  }
+
+  private readonly tickMs: number;
+
+  /** Opens the devices and the link, starts housekeeping. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const p of this.ports) p.start();
+    this.link.start();
+    if (this.board) await this.board.start();
+    this.timers.push(setInterval(() => this.tick(), this.tickMs));
+    const ind = this.config.devices.indicator;
+    const indicator = this.ports.find((p) => p.role === 'indicator');
+    if (ind.protocol === 'mt-sics' && indicator) {
+      this.timers.push(setInterval(() => indicator.writeIfOpen(MT_SICS_POLL), ind.pollIntervalMs));
+    }
+    this.recorder.bookStatus();
+    this.notifier.ready();
+    this.log.info(
+      { truckId: this.config.truckId, tripSeq: this.recorder.advisor.snapshot().tripSeq },
+      'truck agent started',
+    );
+  }
+
+  /** Stops everything it started; pending events stay in the outbox. */
+  async stop(): Promise<void> {
+    if (!this.started) {
+      this.outbox.close();
+      return;
+    }
+    this.started = false;
+    this.notifier.stopping();
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    await Promise.all(this.ports.map((p) => p.stop()));
+    if (this.board) await this.board.stop();
+    await this.link.stop();
+    this.outbox.close();
+    this.log.info('truck agent stopped');
+  }
+
+  /** Device and link counters for `TruckStatus.health`. */
+  deviceHealth(): Record<string, number> {
+    const h: Record<string, number> = {};
+    for (const p of this.ports) {
+      const c = p.counters;
+      h[`${p.role}BadFrames`] = c.badFrames;
+      h[`${p.role}Reopens`] = c.reopens;
+      h[`${p.role}Losses`] = c.losses;
+    }
+    for (const [k, v] of Object.entries(this.board?.counters() ?? {}))
+      h[`lifter${k[0]?.toUpperCase()}${k.slice(1)}`] = v;
+    const link = this.link.status();
+    h.mqttConnectionLosses = link.connectionLosses;
+    h.invalidCommands = link.invalidCommands;
+    return h;
+  }
+
+  private tick(): void {
+    try {
+      this.recorder.tick();
+      this.notifier.watchdog();
+    } catch (e) {
+      // An outbox failure (disk full, I/O error) must be seen; the watchdog then stops being fed.
+      this.log.error({ err: (e as Error).message }, 'housekeeping failed');
+    }
+  }
+
+  private createPorts(binding: SerialBinding | undefined): void {
+    const d = this.config.devices;
+    const lost = (role: string) => (cause: Error | null) => this.alert(role, cause);
+    const guarded =
+      <V>(fn: (v: V) => void) =>
+      (v: V) => {
+        try {
+          fn(v);
+        } catch (e) {
+          this.log.error({ err: (e as Error).message }, 'input could not be recorded');
+        }
+      };
+    this.ports.push(
+      new TruckDevicePort<TagRead>(
+        'rfid',
+        decoderFor(d.rfid.protocol, 'tag'),
+        d.rfid.serial,
+        guarded((t) => this.recorder.tag(t)),
+        this.log.child({ name: 'edge:serial:rfid' }),
+        binding,
+        lost('rfid'),
+      ) as TruckDevicePort<unknown>,
+      new TruckDevicePort<WeightReading>(
+        'indicator',
+        decoderFor(d.indicator.protocol, 'weight'),
+        d.indicator.serial,
+        guarded((w) => this.recorder.weight(w)),
+        this.log.child({ name: 'edge:serial:indicator' }),
+        binding,
+        lost('indicator'),
+      ) as TruckDevicePort<unknown>,
+    );
+    if (d.gps) {
+      this.ports.push(
+        new TruckDevicePort<PositionFix>(
+          'gps',
+          decoderFor('nmea', 'position'),
+          d.gps.serial,
+          guarded((fix) => {
+            const position = toPosition(fix);
+            if (position) this.recorder.setPosition(position);
+          }),
+          this.log.child({ name: 'edge:serial:gps' }),
+          binding,
+          lost('gps'),
+        ) as TruckDevicePort<unknown>,
+      );
+    }
+  }
+
+  private wireBoard(): void {
+    const b = this.board;
+    if (!b) return;
+    b.onSignal((s) => this.recorder.lifter(s));
+    b.onVolumeFill((f) => this.recorder.volume(f));
+    b.onUnloadButton(() => this.recorder.unloaded());
+    this.recorder.on('advice', (a) => b.setGoUnload(a.action === 'unload'));
+    this.recorder.on('unknown-bin', () => b.warnUnknownBin());
+  }
+
+  private alert(role: string, cause: Error | null): void {
+    try {
+      this.outbox.enqueue('truckAlert', {
+        ts: new Date().toISOString(),
+        deviceId: this.config.truckId,
+        kind: 'serial-device-lost',
+        severity: 'warning',
+        detail: `${role} serial port lost${cause ? `: ${cause.message}` : ''}`.slice(0, 500),
+      });
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'alert not stored');
+    }
+  }
+}
+
+/** A usable position from a GNSS fix, or null (no fix: the last good position is kept). */
+function toPosition(fix: PositionFix): Position | null {
+  if (!fix.valid || fix.lat === null || fix.lon === null) return null;
+  const p: Position = { lat: fix.lat, lon: fix.lon };
+  if (fix.accuracyM !== null) p.accuracyM = fix.accuracyM;
+  if (fix.fixAt !== null) p.fixAt = fix.fixAt;
+  return p;
+}
