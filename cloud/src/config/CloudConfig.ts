@@ -1,0 +1,167 @@
+import { access, readFile } from 'node:fs/promises';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { MAX_PAYLOAD_BYTES } from '@releve/shared';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CloudError, CloudErrorCode } from '../errors.js';
+
+const Port = z.number().int().min(0).max(65_535);
+const OptionalPort = Port.nullable().describe('TCP port; 0 picks a free one; null turns the listener off');
+const FilePath = z.string().min(1);
+
+/** The MQTT broker section. */
+export const BrokerConfig = z
+  .object({
+    host: z.string().min(1).default('0.0.0.0').describe('Address the MQTT listeners bind to'),
+    port: OptionalPort.default(1883).describe('MQTT over TCP (1883 is the IANA port)'),
+    mqttsPort: OptionalPort.default(null).describe(
+      'MQTT over TLS (8883 is the IANA port); needs tlsCert and tlsKey',
+    ),
+    wsPort: OptionalPort.default(null).describe('MQTT over WebSocket (binary frames, sub-protocol "mqtt")'),
+    tlsCert: FilePath.nullable().default(null).describe('PEM certificate (chain) file of the TLS listener'),
+    tlsKey: FilePath.nullable().default(null).describe('PEM private key file of the TLS listener'),
+    passwordFile: FilePath.nullable()
+      .default(null)
+      .describe('Mosquitto password_file ($7$ or $6$ hashes); reloaded on SIGHUP'),
+    aclFile: FilePath.nullable()
+      .default(null)
+      .describe('Mosquitto acl_file; without one every authenticated client may do everything'),
+    allowAnonymous: z
+      .boolean()
+      .default(false)
+      .describe('Let clients without a username in (ACL anonymous section); logs a warning'),
+    maxPacketBytes: z
+      .number()
+      .int()
+      .min(MAX_PAYLOAD_BYTES + 1024)
+      .max(256 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe('Largest MQTT packet accepted (header included); larger closes the connection'),
+  })
+  .describe('MQTT broker');
+
+/** The whole cloud configuration: the single source of defaults, types and documentation. */
+export const CloudConfig = z
+  .object({
+    dataDir: FilePath.default('.data').describe('Directory for MQTT sessions and the other stores'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    broker: BrokerConfig.prefault({}),
+    http: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: Port.default(8080).describe('HTTP API port (0 picks a free one)'),
+      })
+      .prefault({})
+      .describe('HTTP API'),
+  })
+  .superRefine((c, ctx) => {
+    const b = c.broker;
+    if (b.mqttsPort !== null && (b.tlsCert === null || b.tlsKey === null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['broker', 'mqttsPort'],
+        message: 'the TLS listener needs tlsCert and tlsKey',
+      });
+    }
+    if ((b.tlsCert === null) !== (b.tlsKey === null)) {
+      ctx.addIssue({ code: 'custom', path: ['broker', 'tlsKey'], message: 'tlsCert and tlsKey go together' });
+    }
+    if (b.port === null && b.mqttsPort === null && b.wsPort === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['broker'],
+        message: 'no MQTT listener: set port, mqttsPort or wsPort',
+      });
+    }
+    if (b.passwordFile === null && !b.allowAnonymous) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['broker', 'passwordFile'],
+        message: 'nobody could connect: give a password file, or allowAnonymous for a closed network',
+      });
+    }
+  })
+  .describe('Relevé cloud configuration');
+export type CloudConfig = z.infer<typeof CloudConfig>;
+/** Input shape (every field optional), as in a config file or from CLI flags. */
+export type CloudConfigInput = z.input<typeof CloudConfig>;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; `undefined` in `over` keeps the base value. */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v !== undefined) out[k] = mergeConfig(base[k], v);
+  }
+  return out;
+}
+
+/** Paths in a config file are relative to the file, not to the working directory. */
+function resolvePathsFrom(dir: string, raw: unknown): void {
+  if (!isObject(raw)) return;
+  const fix = (o: Record<string, unknown>, key: string) => {
+    const v = o[key];
+    if (typeof v === 'string' && v !== '' && !isAbsolute(v)) o[key] = resolve(dir, v);
+  };
+  fix(raw, 'dataDir');
+  if (isObject(raw.broker))
+    for (const k of ['passwordFile', 'aclFile', 'tlsCert', 'tlsKey']) fix(raw.broker, k);
+}
+
+/** Reads a JSON or YAML configuration file without checking it; relative paths made absolute. */
+export async function readConfigFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CloudError(CloudErrorCode.Config, `cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = extname(file) === '.json' ? JSON.parse(text) : (parseYaml(text) ?? {});
+  } catch (e) {
+    throw new CloudError(CloudErrorCode.Config, `${file} is not valid JSON/YAML: ${(e as Error).message}`);
+  }
+  resolvePathsFrom(dirname(file), raw);
+  return raw;
+}
+
+/**
+ * Builds the configuration from a JSON or YAML file (optional) and overrides (CLI flags win),
+ * then checks it. Relative paths in the file are taken from the file's directory.
+ * Every problem — schema, missing files — is reported at once in one
+ * `CloudError` (config).
+ */
+export async function loadCloudConfig(
+  file: string | null,
+  overrides: CloudConfigInput = {},
+): Promise<CloudConfig> {
+  const fromFile = file ? await readConfigFile(file) : {};
+  const r = CloudConfig.safeParse(mergeConfig(fromFile, overrides));
+  const problems = r.success
+    ? []
+    : r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  if (r.success) {
+    const b = r.data.broker;
+    const files: [string, string | null][] = [
+      ['broker.passwordFile', b.passwordFile],
+      ['broker.aclFile', b.aclFile],
+      ['broker.tlsCert', b.tlsCert],
+      ['broker.tlsKey', b.tlsKey],
+    ];
+    for (const [key, path] of files) {
+      if (path) await access(path).catch(() => problems.push(`${key}: cannot read ${path}`));
+    }
+  }
+  if (problems.length > 0 || !r.success) {
+    throw new CloudError(
+      CloudErrorCode.Config,
+      `invalid configuration${file ? ` (${file})` : ''}:\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+  return r.data;
+}
