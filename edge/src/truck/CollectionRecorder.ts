@@ -116,8 +116,7 @@ export class CollectionRecorder extends EventEmitter<CollectionRecorderEvents> {
 
   /** The driver reports the unload (cab button). */
   unloaded(): void {
-    this.advisor.unloaded();
-    this.newTrip('unload button');
+    if (this.advisor.unloaded()) this.newTrip('unload button');
     this.statusIfChanged();
   }
 

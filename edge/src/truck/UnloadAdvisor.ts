@@ -141,21 +141,29 @@ export class UnloadAdvisor {
     if (fill === null) return false;
     if (fill > this.state.peakVolumeFill) this.state.peakVolumeFill = fill;
     if (this.state.peakVolumeFill >= this.options.unloadFullAbove && fill <= this.options.unloadEmptyBelow) {
-      this.unloaded();
-      return true;
+      return this.unloaded();
     }
     return false;
   }
 
-  /** The body was emptied at the treatment site: a new trip starts. */
-  unloaded(): void {
+  /**
+   * The body was emptied at the treatment site: a new trip starts. Returns false (and changes
+   * nothing) when nothing was lifted this trip, so that the button and the fill drop signalling
+   * the same unload make one new trip.
+   */
+  unloaded(): boolean {
     const s = this.state;
+    if (s.liftsThisTrip === 0) {
+      s.peakVolumeFill = this.volumeFill ?? 0;
+      return false;
+    }
     s.tripSeq += 1;
     s.liftsThisTrip = 0;
     s.payloadG = 0;
     s.unweighedG = 0;
     s.peakVolumeFill = this.volumeFill ?? 0;
     this.unloads += 1;
+    return true;
   }
 
   /** The advisor's part of `TruckStatus`. */

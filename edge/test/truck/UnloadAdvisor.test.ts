@@ -93,7 +93,10 @@ describe('UnloadAdvisor without a route', () => {
     expect(a.volume(0.02)).toBe(true);
     expect(a.snapshot()).toMatchObject({ tripSeq: 2, liftsThisTrip: 0, payloadG: 0, volumeFill: 0.02 });
     expect(a.volume(0.01)).toBe(false);
-    a.unloaded();
+    // The button pressed for the same unload: nothing lifted since, no new trip.
+    expect(a.unloaded()).toBe(false);
+    a.lift(draft(20_000));
+    expect(a.unloaded()).toBe(true);
     expect(a.snapshot().tripSeq).toBe(3);
     expect(a.health.unloads).toBe(2);
   });
