@@ -14,13 +14,12 @@ import type { TruckConfig } from './TruckConfig.js';
 import { decoderFor, TruckDevicePort } from './TruckDevicePort.js';
 
 /**
- * What the agent needs from the lifter's Firmata board: sensor edges, compactor fill and the
- * unload button in; the cab lamp and buzzer out. `createLifterBoard` builds it from the config.
+ * What the agent needs from the lifter's Firmata board: sensor edges and compactor fill in; the
+ * cab lamp and buzzer out. `createLifterBoard` builds it from the config.
  */
 export interface LifterBoardPort {
   onSignal(listener: (signal: LifterSignal) => void): void;
   onVolumeFill(listener: (fill: number) => void): void;
-  onUnloadButton(listener: () => void): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Cab lamp "go unload". */
@@ -242,7 +241,6 @@ export class TruckAgent {
     if (!b) return;
     b.onSignal((s) => this.recorder.lifter(s));
     b.onVolumeFill((f) => this.recorder.volume(f));
-    b.onUnloadButton(() => this.recorder.unloaded());
     this.recorder.on('advice', (a) => b.setGoUnload(a.action === 'unload'));
     this.recorder.on('unknown-bin', () => b.warnUnknownBin());
   }

@@ -4,6 +4,7 @@ import { DeviceId } from '@releve/shared';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EdgeError, EdgeErrorCode } from '../errors.js';
+import { lifterBoardSettingsSchema } from '../firmata/LifterBoardSettings.js';
 import { serialDeviceSettingsSchema } from '../serial/SerialDeviceSettings.js';
 
 /**
@@ -39,56 +40,14 @@ export const IndicatorDeviceConfig = serialDevice(
     .describe('Polling protocols (MT-SICS): how often `S` is sent; continuous ones ignore it'),
 });
 
-/** The lifter's Firmata board (Arduino): sensors in, cab lamp and buzzer out. */
+/**
+ * The lifter's Firmata board (Arduino): clamp and arm-at-top sensors and the compactor pressure
+ * in, cab LED and buzzer out. `board` is the Firmata feature's own settings schema (pins,
+ * debounce, pressure transducer and fill curve).
+ */
 export const LifterBoardConfig = z.object({
   serial: serialDeviceSettingsSchema.extend({ baudRate: z.number().int().positive().default(57600) }),
-  pins: z
-    .object({
-      clamp: z
-        .number()
-        .int()
-        .nonnegative()
-        .default(2)
-        .describe('Digital input: closes when a bin is clamped'),
-      armTop: z
-        .number()
-        .int()
-        .nonnegative()
-        .default(3)
-        .describe('Digital input: closes when the arm is at the top'),
-      unloadButton: z
-        .number()
-        .int()
-        .nonnegative()
-        .optional()
-        .describe('Digital input: the driver presses it after unloading at the site'),
-      pressure: z
-        .number()
-        .int()
-        .nonnegative()
-        .default(0)
-        .describe('Analog input number of the compactor pressure sensor'),
-      goUnloadLamp: z
-        .number()
-        .int()
-        .nonnegative()
-        .default(13)
-        .describe('Digital output: "go unload" cab lamp'),
-      unknownBinBuzzer: z
-        .number()
-        .int()
-        .nonnegative()
-        .default(8)
-        .describe('Digital output: unknown-bin buzzer'),
-    })
-    .prefault({}),
-  pressure: z
-    .object({
-      emptyRaw: z.number().int().min(0).max(1023).default(100).describe('ADC reading with an empty body'),
-      fullRaw: z.number().int().min(0).max(1023).default(900).describe('ADC reading with a full body'),
-    })
-    .prefault({})
-    .describe('Compactor pressure → volume fill, linear between the two calibration points'),
+  board: lifterBoardSettingsSchema.prefault({}),
 });
 
 /** MQTT broker connection. */

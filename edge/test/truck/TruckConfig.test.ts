@@ -45,7 +45,11 @@ describe('TruckConfig', () => {
     const raw = parseYaml(readExample());
     const r = checkTruckConfig(raw, { protocols: PROTOCOLS, env: {} });
     if (!r.ok) throw new Error(r.problems.join('\n'));
-    expect(r.config.devices.lifter?.pins).toMatchObject({ clamp: 2, armTop: 3, unloadButton: 4 });
+    expect(r.config.devices.lifter?.board).toMatchObject({
+      clamp: { pin: 2 },
+      armTop: { pin: 3 },
+      debounceMs: 30,
+    });
   });
 
   it('reports every problem at once', () => {
