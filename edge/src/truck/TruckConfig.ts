@@ -193,9 +193,6 @@ export function checkTruckConfig(raw: unknown, options: TruckConfigCheckOptions 
     problems.push('thresholds.unloadEmptyBelow: must be below thresholds.unloadFullAbove');
   if (t.unloadMarginG >= capacity.maxPayloadG)
     problems.push('thresholds.unloadMarginG: must be below capacity.maxPayloadG');
-  const lp = config.devices.lifter?.pressure;
-  if (lp && lp.fullRaw <= lp.emptyRaw)
-    problems.push('devices.lifter.pressure.fullRaw: must be above emptyRaw');
   const env = options.env ?? process.env;
   const b = config.broker;
   if (b.passwordEnv && env[b.passwordEnv] === undefined)
