@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { IngestEventBus } from '../ingest/IngestEventBus.js';
 
 /**
  * The cloud's Prometheus metrics, served at `GET /metrics` (text exposition format 0.0.4).
@@ -86,6 +87,21 @@ export class CloudMetrics {
   /** @param processMetrics also export Node process metrics (CPU, memory, event loop lag) */
   constructor(processMetrics = true) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'releve_' });
+  }
+
+  /** Counts the ingest's outcomes from its event bus; returns the function that stops it. */
+  followIngest(bus: IngestEventBus): () => void {
+    const offs = [
+      bus.on('stored', (e) => this.ingestMessages.inc({ kind: e.kind, outcome: 'stored' })),
+      bus.on('duplicate', (e) => this.ingestMessages.inc({ kind: e.kind, outcome: 'duplicate' })),
+      bus.on('dead-letter', (e) => {
+        this.ingestMessages.inc({ kind: 'unknown', outcome: 'dead-letter' });
+        this.deadLetters.inc({ code: e.reasonCode });
+      }),
+    ];
+    return () => {
+      for (const off of offs) off();
+    };
   }
 
   /** Runs a synchronous store write and records its latency. */

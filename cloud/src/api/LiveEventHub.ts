@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { MessageKind, MessageOf } from '@releve/shared';
+import type { IngestEventBus } from '../ingest/IngestEventBus.js';
 
 /** A device message the cloud accepted, as pushed to live streams. */
 export interface LiveEvent {
@@ -62,6 +63,13 @@ export class LiveEventHub {
       }
     }
     return event;
+  }
+
+  /** Publishes every message the ingest stored; returns the function that stops it. */
+  follow(bus: IngestEventBus): () => void {
+    return bus.on('stored', (e) => {
+      this.publish(e.kind, e.deviceId, e.message, new Date(e.receivedAt));
+    });
   }
 
   /** Adds a listener; returns the function that removes it. */

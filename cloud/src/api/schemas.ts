@@ -45,10 +45,21 @@ export type TruckView = z.infer<typeof TruckView>;
 export const TruckList = z.object({ items: z.array(TruckView) }).describe('Every known truck');
 export type TruckList = z.infer<typeof TruckList>;
 
-/** A stored lift: the device's event plus what the cloud resolved at ingest. */
+/**
+ * A stored lift: the device's event plus what the cloud recorded and resolved. The payer
+ * fields (`binId`, `accountId`, `buildingId`) are shown to billing and admin only; they are
+ * null for a dispatcher, who runs rounds and needs no household link.
+ */
 export const LiftRecord = LiftEvent.extend({
   receivedAt: UtcTime.describe('When the cloud stored it'),
-  accountId: z.string().nullable().describe('Account billed for the bin at that time; null when unknown'),
+  unknownTag: z.boolean().describe('The tag matched no bin of the registry at lift time'),
+  cloudFlags: z
+    .array(z.enum(['unknown-device', 'clock-skew', 'unknown-tag']))
+    .describe('What the cloud noticed on reception'),
+  binId: z.string().nullable().describe('Bin of the tag at lift time (billing, admin)'),
+  accountId: z.string().nullable().describe('Account paying for that bin (billing, admin)'),
+  buildingId: z.string().nullable().describe('Building of a collective bin (billing, admin)'),
+  volumeL: z.number().int().nullable().describe('Bin volume, litres'),
 }).describe('A stored lift');
 export type LiftRecord = z.infer<typeof LiftRecord>;
 

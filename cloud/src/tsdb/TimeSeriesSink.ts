@@ -2,6 +2,7 @@ import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influ
 import type { MessageKind, MessageOf } from '@releve/shared';
 import pino, { type Logger } from 'pino';
 import type { CloudMetrics } from '../api/CloudMetrics.js';
+import type { IngestEventBus } from '../ingest/IngestEventBus.js';
 import { pointsFor } from './linePoints.js';
 import type { TsdbQueue } from './TsdbQueue.js';
 import type { TsdbSinkConfig } from './TsdbSinkConfig.js';
@@ -74,6 +75,18 @@ export class TimeSeriesSink {
     this.options.queue.enqueue(lines);
     this.options.metrics?.tsdbQueueDepth.inc(lines.length);
     return lines.length;
+  }
+
+  /** Queues every message the ingest stored; returns the function that stops it. */
+  follow(bus: IngestEventBus): () => void {
+    return bus.on('stored', (e) => {
+      try {
+        this.record(e.kind, e.message);
+      } catch (err) {
+        // The message is in the store already: a full disk here loses an export point, not data.
+        this.log.error({ err, kind: e.kind, deviceId: e.deviceId }, 'cannot queue time-series points');
+      }
+    });
   }
 
   /** Starts the send loop. */

@@ -3,12 +3,21 @@ import { z } from 'zod';
 import { problemReply } from '../ApiServer.js';
 import { Cursor, Limit, LiftPage } from '../schemas.js';
 import { decodeCursor, encodeCursor, LiftCursorKey } from '../cursor.js';
+import type { Role } from '../../auth/roles.js';
 import { defineRoute } from '../route.js';
+
+/** Roles that see who pays for a lifted bin. */
+const PAYER_ROLES: readonly Role[] = ['billing', 'admin'];
 
 const LiftListQuery = z
   .object({
     truckId: DeviceId.optional().describe('Only lifts by this truck'),
-    accountId: z.string().min(1).max(64).optional().describe('Only lifts billed to this account'),
+    accountId: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('Only lifts of bins this account paid for at lift time (billing, admin)'),
     from: UtcTime.optional().describe('Lifts started at or after this time'),
     to: UtcTime.optional().describe('Lifts started before this time'),
     limit: Limit,
@@ -33,7 +42,11 @@ export const listLifts = defineRoute({
     description: 'A page of lifts',
     schema: LiftPage,
   },
-  handle: ({ ctx, query }) => {
+  handle: ({ ctx, query, principal }) => {
+    const seesPayer = principal !== null && PAYER_ROLES.includes(principal.role);
+    if (query.accountId !== undefined && !seesPayer) {
+      return problemReply(403, 'forbidden', 'filtering by account is for billing and admin');
+    }
     let after: z.infer<typeof LiftCursorKey> | undefined;
     if (query.cursor !== undefined) {
       const key = decodeCursor(query.cursor, LiftCursorKey);
@@ -51,7 +64,9 @@ export const listLifts = defineRoute({
       ...(after ? { after } : {}),
       limit: query.limit + 1,
     });
-    const page = items.slice(0, query.limit);
+    const page = items
+      .slice(0, query.limit)
+      .map((l) => (seesPayer ? l : { ...l, binId: null, accountId: null, buildingId: null }));
     const last = page.at(-1);
     const nextCursor =
       items.length > query.limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
