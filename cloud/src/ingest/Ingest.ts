@@ -56,13 +56,15 @@ type SendPacket = (packet: MqttPacketLike, cb?: (err?: Error) => void, ...rest: 
  * the PUBACK only after the batch's transaction committed: a message the broker saw acked is
  * on disk; anything else is redelivered and deduplicated on its event id.
  *
- * MQTT.js works through received packets one at a time and sends the PUBACK of a QoS 1
- * message before it reads the next (`customHandleAcks` → `handleMessage` → puback → next
- * packet). Holding `customHandleAcks` until a commit would therefore put exactly one message in
- * each transaction (a few hundred messages/s with fsync). So `customHandleAcks` takes the
- * message and lets the client go on, and the PUBACK packet itself is held at the client's
- * packet writer until the commit, then written. The broker keeps every unacknowledged message
- * for the session and redelivers it after a reconnect, which is what a crash relies on.
+ * How the PUBACK is held: MQTT.js (5.x) emits `message`, then calls `handleMessage`, then
+ * writes the PUBACK, and only then reads the next packet. Its `customHandleAcks` option would
+ * be the obvious hook but MQTT.js honours it only for MQTT 5 (client.js), and aedes speaks
+ * 3.1.1; holding `handleMessage` instead would stall the packet loop so that each transaction
+ * held exactly one message (a few hundred messages/s with fsync). So the ingest takes each
+ * message from the `message` event, lets the client go on, and holds the PUBACK packet at
+ * the client's packet writer (`_sendPacket`, wrapped once per client) until the message's
+ * batch committed. The broker keeps every unacknowledged message of the session and
+ * redelivers it after a reconnect, which is what a crash relies on.
  */
 export class Ingest {
   readonly events: IngestEventBus;
@@ -112,20 +114,13 @@ export class Ingest {
       reconnectPeriod: 1_000,
       connectTimeout: 10_000,
       resubscribe: true,
-      customHandleAcks: (topic, message, packet, done) => {
-        this.#receive(topic, message, packet as { messageId?: number; qos: number });
-        done(0);
-      },
     };
     if (o.username !== undefined) clientOptions.username = o.username;
     if (o.password !== undefined) clientOptions.password = o.password;
     const client = mqtt.connect(o.url, clientOptions);
     this.#client = client;
     this.#holdPubacks(client);
-    client.on('message', (topic, message, packet) => {
-      // QoS 1 messages went through customHandleAcks; QoS 0 ones only come here.
-      if (packet.qos === 0) this.#receive(topic, message, packet);
-    });
+    client.on('message', (topic, message, packet) => this.#receive(topic, message, packet));
     client.on('connect', (connack) => {
       this.#connection += 1;
       this.#held.clear();
