@@ -18,6 +18,7 @@ import {
   seedRegistry,
   truckStatus,
 } from './fixtures/devices.js';
+import { floodTraffic } from './fixtures/flood.js';
 import { IngestHarness } from './fixtures/IngestHarness.js';
 
 const BEACON = 'eddystone:0123456789abcdef0123:a1b2c3d4e5f6';
@@ -241,5 +242,51 @@ export function ingestContract(brokerFactory: () => Promise<BrokerUnderTest | nu
       expect(d.reason.length, what).toBeGreaterThan(0);
     });
     expect(h.countOf('lifts', 'truck_id')).toBe(0);
+  });
+
+  describe('under a flood', () => {
+    it('dead-letters 10,000 malformed payloads mixed into valid traffic, stores every valid lift once, and keeps running', async () => {
+      const h = await setUp();
+      const truck = h.device('truck');
+      const valid = 2000;
+      const duplicates = 1000;
+      const traffic = floodTraffic(truck, h.device('ghost'), valid, duplicates);
+      const expected = new Map<string, number>();
+      for (const t of traffic) expected.set(t.expect, (expected.get(t.expect) ?? 0) + 1);
+      const malformed = traffic.length - valid - duplicates;
+      expect(malformed).toBe(10_000);
+      // Publish in chunks and let the ingest keep up: Mosquitto drops QoS 1 messages queued
+      // past max_queued_messages for a slow subscriber.
+      const ingest = h.ingest;
+      if (!ingest) throw new Error('no ingest');
+      const startReceived = ingest.stats().received;
+      for (let i = 0; i < traffic.length; i += 500) {
+        const chunk = traffic.slice(i, i + 500);
+        await Promise.all(chunk.map((t) => h.publish(t.topic, t.payload)));
+        const sent = i + chunk.length;
+        await waitFor(() => ingest.stats().received - startReceived >= sent, 60_000, `${sent} received`);
+      }
+      await waitFor(
+        () => h.countOf('dead_letters', 'topic') >= malformed && h.countOf('lifts', 'truck_id') >= valid,
+        60_000,
+        'every message written',
+      );
+      await waitFor(() => ingest.stats().duplicates >= duplicates, 30_000, 'duplicates counted');
+      const byReason = h.store.db
+        .prepare(
+          'SELECT reason_code, count(*) AS n FROM dead_letters WHERE topic LIKE ? GROUP BY reason_code',
+        )
+        .all(`%${h.run}%`) as { reason_code: string; n: number }[];
+      const got = Object.fromEntries(byReason.map((r) => [r.reason_code, r.n]));
+      const want = Object.fromEntries([...expected].filter(([k]) => k !== 'stored' && k !== 'duplicate'));
+      expect(got).toEqual(want);
+      expect(h.countOf('lifts', 'truck_id')).toBe(valid);
+      expect(h.store.reads.sequenceGaps(truck)).toEqual([]);
+      expect(h.store.db.prepare("SELECT count(*) FROM dead_letters WHERE reason = ''").pluck().get()).toBe(0);
+      // Still alive: a fresh lift goes through.
+      const after = liftEvent(truck, valid + 1);
+      await h.publish(topicFor('lift', truck), encodeMessage('lift', after));
+      await waitFor(() => h.store.reads.lift(after.id), 20_000, 'a lift after the flood');
+    }, 240_000);
   });
 }
