@@ -14,7 +14,7 @@ import { fdxbId } from './fdx-b.js';
 import { LineFrameDecoder, type LineVerdict, preview } from './line-frame-decoder.js';
 import type { TagRead } from './types.js';
 
-const LINE = /(?:[A-Z]{2} )?(\d{3})[ _-]?(\d{12})\s*$/;
+const LINE = /(?:[A-Z]{2} )?(\d{3})[ _-]?(\d{12}) *$/;
 const MAX_LINE_BYTES = 96;
 
 /** Streaming decoder of panel-reader FDX-B ASCII lines into `TagRead`s (scheme `fdx-b`). */

@@ -10,6 +10,11 @@
  * `12 DB FA E7 D5` (81 000 064 981), checksum `81` — read most significant byte first.
  * (The on-air ISO 11785 telegram is LSB first; the module reverses it for us.)
  * A frame whose numbers exceed the ISO 11784 ranges (country > 999, id > 38 bits) is a bad frame.
+ *
+ * Known limit of the format: the payload is binary, so `BB` can occur inside a frame, and an
+ * 8-bit XOR lets a truncated frame glued to the next one pass with probability ~1/256 when
+ * the glued bytes happen to put `BB` in the end position (overall ~2^-16 per truncation).
+ * After a bad frame the scan resumes one byte later, so the whole frame behind it is not lost.
  */
 import { hex2 } from './byte-stream.js';
 import { fdxbId } from './fdx-b.js';
@@ -33,6 +38,7 @@ export function fdxbBinaryChecksum(frame: Uint8Array): number {
 export class FdxbBinaryDecoder extends FixedFrameDecoder<TagRead> {
   protected override readonly header = FDXB_BINARY_HEADER;
   protected override readonly frameLength = FDXB_BINARY_FRAME_LENGTH;
+  protected override readonly resyncAfterBadFrame = true;
 
   protected override judge(frame: Uint8Array): DecodedFrame<TagRead> | null {
     if (frame[12] !== END) return null;

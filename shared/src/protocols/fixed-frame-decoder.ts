@@ -15,6 +15,12 @@ export abstract class FixedFrameDecoder<T> implements FrameDecoder<T> {
   protected abstract readonly header: Uint8Array;
   /** Length of a whole frame, header included. */
   protected abstract readonly frameLength: number;
+  /**
+   * After a bad frame, resume the scan one byte after its start instead of after its end.
+   * For protocols whose frame body can contain the end byte (binary payloads): a truncated
+   * frame followed by a whole one then costs a bad frame, not the whole one too.
+   */
+  protected readonly resyncAfterBadFrame: boolean = false;
   private pending: Uint8Array = new Uint8Array(0);
   private readonly counters: DecoderStats = emptyStats();
 
@@ -46,7 +52,7 @@ export abstract class FixedFrameDecoder<T> implements FrameDecoder<T> {
       if (verdict.ok) this.counters.frames += 1;
       else this.counters.badFrames += 1;
       out.push(verdict);
-      i = start + this.frameLength;
+      i = !verdict.ok && this.resyncAfterBadFrame ? start + 1 : start + this.frameLength;
     }
     this.pending = buf.slice(i);
     return out;

@@ -77,7 +77,7 @@ export function scaledToGrams(
  * optional sign, optional spaces, digits, optional `.` and digits. Null when malformed.
  */
 export function decimalToGrams(text: string, unit: MassUnit): GramsWithResolution | null {
-  const m = /^\s*([+-]?)\s*(\d{1,12})(?:\.(\d{1,6}))?\s*$/.exec(text);
+  const m = /^ *([+-]?) *(\d{1,12})(?:\.(\d{1,6}))? *$/.exec(text);
   if (!m) return null;
   const frac = m[3] ?? '';
   const mantissa = BigInt(`${m[2]}${frac}`) * (m[1] === '-' ? -1n : 1n);

@@ -19,7 +19,7 @@ import { LineFrameDecoder, type LineVerdict, preview } from './line-frame-decode
 import { decimalToGrams, massUnitOf } from './mass-units.js';
 import type { WeightReading } from './types.js';
 
-const WEIGHT = /S ([SD]) +(-?\d+(?:\.\d+)?) +([A-Za-z]+)\s*$/;
+const WEIGHT = /S ([SD]) +(-?\d+(?:\.\d+)?) +([A-Za-z]+) *$/;
 const STATE = /S ([I+-])$/;
 const ERROR = /(E[STL])$/;
 const MAX_LINE_BYTES = 96;

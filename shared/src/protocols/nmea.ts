@@ -22,7 +22,7 @@ import type { PositionFix } from './types.js';
 /** Metres of horizontal error per unit of HDOP (UERE of a consumer single-frequency receiver). */
 export const UERE_M = 5;
 const MAX_LINE_BYTES = 128;
-const SENTENCE = /^\$([A-Z]{2})([A-Z]{3}),([^*$]*)\*([0-9A-Fa-f]{2})\s*$/;
+const SENTENCE = /^\$([A-Z]{2})([A-Z]{3}),([^*$]*)\*([0-9A-Fa-f]{2}) *$/;
 
 /** XOR of the chars of `body` (the text between `$` and `*`). */
 export function nmeaChecksum(body: string): number {

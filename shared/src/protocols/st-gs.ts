@@ -6,8 +6,9 @@
  *   `[AA]SS,MM,±VVVVVVVUU\r\n`   e.g. `ST,GS,+0012.34kg\r\n`, `01US,NT,-  0.50 kg\r\n`
  *
  * `AA` optional 2-char RS-485 address; `SS` status: `ST` stable, `US` unstable (motion),
- * `OL` overload, `UL` underload; `MM` mode: `GS` gross, `NT` net; value with optional sign,
- * leading zeros or spaces and a decimal point; unit `kg` or `lb` (case-insensitive, a space
+ * `OL` overload, `UL` underload; `MM` mode: `GS` gross, `NT` net; value with a sign,
+ * leading zeros or spaces and a decimal point; the sign is required (these
+ * indicators always send it, and requiring it stops a garbled `-` from reading as positive); unit `kg` or `lb` (case-insensitive, a space
  * before it tolerated). Pounds are converted exactly (see `mass-units.ts`).
  *
  * No checksum: the grammar is the only protection. An `OL`/`UL` frame carries no usable
@@ -17,7 +18,7 @@ import { LineFrameDecoder, type LineVerdict, preview } from './line-frame-decode
 import { decimalToGrams, massUnitOf } from './mass-units.js';
 import type { WeightReading, WeightStatus } from './types.js';
 
-const FRAME = /([0-9A-Za-z]{2})?(ST|US|OL|UL),(GS|NT),([^,]*?)\s*(kg|lb)\s*$/i;
+const FRAME = /([0-9A-Za-z]{2})?(ST|US|OL|UL),(GS|NT),([^,]*?) *(kg|lb) *$/i;
 const MAX_LINE_BYTES = 96;
 
 const STATUS: Record<string, WeightStatus> = {
@@ -62,7 +63,10 @@ export class StGsDecoder extends LineFrameDecoder<WeightReading> {
         value: { status, mode, weightG: null, resolutionG: this.lastResolutionG },
       };
     }
-    if (!parsed) return { kind: 'bad', reason: `bad weight value "${preview(valueText)}"` };
+    // The sign is mandatory in this family: a lost or garbled sign must not flip the weight.
+    if (!parsed || !/^ *[+-]/.test(valueText)) {
+      return { kind: 'bad', reason: `bad weight value "${preview(valueText)}"` };
+    }
     return {
       kind: 'frame',
       start: m.index,

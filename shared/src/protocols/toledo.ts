@@ -67,12 +67,16 @@ export interface ToledoOptions {
 export class ToledoContinuousDecoder extends FixedFrameDecoder<WeightReading> {
   protected override readonly header = Uint8Array.of(STX);
   protected override readonly frameLength: number;
+  protected override readonly resyncAfterBadFrame: boolean;
   private readonly withChecksum: boolean;
 
   constructor(options: ToledoOptions = {}) {
     super();
     this.withChecksum = options.checksum ?? false;
     this.frameLength = TOLEDO_FRAME_LENGTH + (this.withChecksum ? 1 : 0);
+    // A frame cut just before its checksum takes the next frame's STX as checksum: resume
+    // right after the bad frame's STX so the next frame is still found.
+    this.resyncAfterBadFrame = this.withChecksum;
   }
 
   protected override judge(frame: Uint8Array): DecodedFrame<WeightReading> | null {
