@@ -32,6 +32,10 @@ declare module 'johnny-five' {
     readonly pins: FirmataPin[];
     readonly analogPins: number[];
     readonly isReady: boolean;
+    /** True once REPORT_VERSION arrived. */
+    readonly versionReceived: boolean;
+    /** Timer firmata.js arms to ask for the version itself after 5 s of silence. */
+    readonly reportVersionTimeoutId: NodeJS.Timeout | undefined;
     /** The port object handed to the Board. */
     readonly transport: EventEmitter;
     pinMode(pin: number, mode: number): void;

@@ -67,8 +67,8 @@ export class FirmataBoardSim extends EventEmitter<FirmataBoardSimEvents> impleme
   private modes: number[] = [];
   /** Output levels / PWM duty written by the host; pull-up flags for input pins. */
   private outputs: number[] = [];
-  /** Levels the simulated world puts on the pins. */
-  private readonly levels: number[];
+  /** Levels the simulated world drives onto the pins; undefined = not driven (floats, or pulled up). */
+  private readonly levels: Array<0 | 1 | undefined>;
   private readonly analog: number[];
   private reportPorts = new Set<number>();
   private reportChannels = new Set<number>();
@@ -80,7 +80,7 @@ export class FirmataBoardSim extends EventEmitter<FirmataBoardSimEvents> impleme
     this.pins = options.pins ?? arduinoUnoPins();
     this.firmwareName = options.firmwareName ?? 'StandardFirmata.ino';
     this.version = options.version ?? { major: 2, minor: 5 };
-    this.levels = this.pins.map(() => 0);
+    this.levels = this.pins.map(() => undefined);
     this.analog = this.pins.filter((p) => p.analogChannel !== undefined).map(() => 0);
     this.resetState();
   }
@@ -112,14 +112,22 @@ export class FirmataBoardSim extends EventEmitter<FirmataBoardSimEvents> impleme
 
   // ---- the simulated world ------------------------------------------------------------------
 
-  /** Puts a level on a digital pin (a sensor closing or opening). */
-  setDigital(pin: number, level: boolean | 0 | 1): void {
+  /**
+   * Drives a level onto a digital pin (a sensor closing or opening); `undefined` releases the
+   * line, which then reads HIGH when the pin's pull-up is on and LOW otherwise.
+   */
+  setDigital(pin: number, level: boolean | 0 | 1 | undefined): void {
     this.checkPin(pin);
-    const v = level ? 1 : 0;
-    if (this.levels[pin] === v) return;
-    this.levels[pin] = v;
+    const before = this.readLevel(pin);
+    this.levels[pin] = level === undefined ? undefined : level ? 1 : 0;
     const port = pin >> 3;
-    if (this.isInput(pin) && this.reportPorts.has(port)) this.sendPort(port);
+    if (this.readLevel(pin) !== before && this.isInput(pin) && this.reportPorts.has(port))
+      this.sendPort(port);
+  }
+
+  /** What the pin reads: the driven level, else the pull-up. */
+  readLevel(pin: number): 0 | 1 {
+    return this.levels[pin] ?? (this.isInput(pin) && this.outputs[pin] ? 1 : 0);
   }
 
   /** Puts a raw ADC reading (0–1023 on a Uno) on an analog channel. */
@@ -297,7 +305,7 @@ export class FirmataBoardSim extends EventEmitter<FirmataBoardSimEvents> impleme
     let mask = 0;
     for (let bit = 0; bit < 8; bit++) {
       const pin = port * 8 + bit;
-      if (pin < this.pins.length && this.isInput(pin) && this.levels[pin]) mask |= 1 << bit;
+      if (pin < this.pins.length && this.isInput(pin) && this.readLevel(pin)) mask |= 1 << bit;
     }
     this.send(digitalPortMessage(port, mask));
   }
