@@ -1,9 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiTokenStore, hashToken, TOKEN_PREFIX } from '../../src/auth/ApiTokenStore.js';
 import { tokenCommand } from '../../src/auth/tokenCommand.js';
+import { Store } from '../../src/store/Store.js';
 
 describe('API tokens', () => {
   let dir: string;
@@ -56,27 +58,31 @@ describe('API tokens', () => {
     store.close();
   });
 
-  it('runs `token add|list|revoke` as a CLI command', async () => {
+  it('runs `token add|list|revoke` on the store file of the data dir, which a running API reads', async () => {
+    const dataDir = join(dir, 'data');
     const lines: string[] = [];
     const run = (...args: string[]) => {
-      const cmd = tokenCommand(() => ApiTokenStore.open(path), { out: (l) => lines.push(l) });
+      const cmd = tokenCommand(undefined, { out: (l) => lines.push(l) });
       // errors throw instead of exiting the test process (commander settings are per command)
       for (const c of [cmd, ...cmd.commands])
         c.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-      return cmd.parseAsync(args, { from: 'user' });
+      return cmd.parseAsync(['--data-dir', dataDir, ...args], { from: 'user' });
     };
     await run('add', '--role', 'dispatcher', '--label', 'depot');
     const secret = lines.find((l) => l.startsWith('token'))?.split(/\s+/)[1] ?? '';
     const id = lines.find((l) => l.startsWith('id'))?.split(/\s+/)[1] ?? '';
-    const check = ApiTokenStore.open(path);
-    expect(check.verify(secret)?.role).toBe('dispatcher');
-    check.close();
+    // the cloud's store opens the same file (migrations next to the tokens table)
+    const store = Store.open({ dataDir, logger: pino({ level: 'silent' }) });
+    const api = new ApiTokenStore(store.db);
+    expect(api.verify(secret)?.role).toBe('dispatcher');
 
     lines.length = 0;
     await run('list', '--json');
     expect(JSON.parse(lines.join('\n'))).toMatchObject([{ id, role: 'dispatcher', label: 'depot' }]);
 
     await run('revoke', id);
+    expect(api.verify(secret)).toBeNull();
+    store.close();
     await expect(run('revoke', id)).rejects.toThrow(/no active token/);
     await expect(run('add', '--role', 'citizen')).rejects.toThrow(/role must be one of/);
   });
