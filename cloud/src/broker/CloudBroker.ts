@@ -10,6 +10,9 @@ import { BrokerGatekeeper } from './BrokerGatekeeper.js';
 import { type FrameViolation, GuardedConnection } from './GuardedConnection.js';
 import { listenTcp, listenTls, listenWebSocket, type MqttListener } from './MqttListeners.js';
 
+/** Longest `stop()` waits for accepted publishes to reach the store. */
+const STOP_DRAIN_MS = 5000;
+
 /** One listener to open; port 0 picks a free port (see `CloudBroker.ports`). */
 export interface ListenerSpec {
   host: string;
@@ -57,6 +60,8 @@ export class CloudBroker {
   private listeners: MqttListener[] = [];
   private readonly gatekeeper: BrokerGatekeeper;
   private readonly log: Logger;
+  /** Client publishes authorised but not yet through aedes' publish pipeline (store, fan-out). */
+  private inFlight = 0;
 
   constructor(private readonly opts: CloudBrokerOptions) {
     this.log = opts.logger;
@@ -90,7 +95,11 @@ export class CloudBroker {
       await mkdir(dir, { recursive: true });
       this.persistence = new AsyncLevelPersistence(new Level<string, Buffer>(dir));
     }
-    const aedes = new Aedes({ ...hooks, ...(this.persistence ? { persistence: this.persistence } : {}) });
+    const aedes = new Aedes({
+      ...hooks,
+      ...this.countInFlight(hooks),
+      ...(this.persistence ? { persistence: this.persistence } : {}),
+    });
     aedes.on('clientError', (client: Client, err: Error) =>
       this.log.info({ clientId: client.id, err: err.message }, 'client error; connection closed'),
     );
@@ -129,19 +138,44 @@ export class CloudBroker {
     return ok;
   }
 
-  /** Closes listeners, clients and the store. Safe to call twice. */
+  /**
+   * Closes listeners and client connections, lets accepted publishes reach the store (aedes
+   * sends PUBACK before it queues a QoS 1 message for offline subscribers), then closes the
+   * broker and the store. Safe to call twice.
+   */
   async stop(): Promise<void> {
     const listeners = this.listeners;
     this.listeners = [];
     const aedes = this.aedes;
     this.aedes = null;
     const closing = listeners.map((l) => l.close());
+    const drainUntil = Date.now() + STOP_DRAIN_MS;
+    while (this.inFlight > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
+    if (this.inFlight > 0)
+      this.log.warn({ inFlight: this.inFlight }, 'stopping with publishes still in flight');
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
     await Promise.all(closing);
     const p = this.persistence;
     this.persistence = null;
     if (p) await p.destroy();
     this.log.info('MQTT broker stopped');
+  }
+
+  /** Wraps `authorizePublish`/`published` to count client publishes between PUBACK and the store. */
+  private countInFlight(hooks: Partial<AedesOptions>): Pick<AedesOptions, 'authorizePublish' | 'published'> {
+    const authorize: NonNullable<AedesOptions['authorizePublish']> =
+      hooks.authorizePublish ?? ((_client, _packet, cb) => cb(null));
+    return {
+      authorizePublish: (client, packet, cb) =>
+        authorize(client, packet, (err) => {
+          if (!err && client) this.inFlight++;
+          cb(err);
+        }),
+      published: (_packet, client, done) => {
+        if (client && this.inFlight > 0) this.inFlight--;
+        done();
+      },
+    };
   }
 
   private accept(stream: Duplex, remote: string, req?: IncomingMessage): void {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -121,4 +122,26 @@ export function writeText(dir: string, name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
+}
+
+/** Sends raw bytes to a TCP port and returns what came back until the server closed (or timeout). */
+export function rawExchange(
+  port: number,
+  bytes: Buffer,
+  timeoutMs = 20_000,
+): Promise<{ reply: Buffer; closed: boolean }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const s = createConnection({ host: '127.0.0.1', port }, () => s.write(bytes));
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve({ reply: Buffer.concat(chunks), closed: false });
+    }, timeoutMs);
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve({ reply: Buffer.concat(chunks), closed: true });
+    });
+  });
 }
