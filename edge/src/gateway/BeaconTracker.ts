@@ -70,6 +70,7 @@ export class BeaconTracker {
   #tlmPrev: TlmSample | null = null;
   #tlm: EddystoneTlmFrame | null = null;
   #rebooted = false;
+  #pendingReboot = false;
   #anomaly = false;
   #advRateHz: number | null = null;
 
@@ -102,13 +103,30 @@ export class BeaconTracker {
     }
   }
 
-  /** A TLM frame from the beacon's own address; returns what its counters say. */
+  /**
+   * A TLM frame from the beacon's own address; returns what its counters say. A reboot is
+   * only confirmed by the next TLM continuing the new count: a second transmitter that was
+   * switched on recently looks like a reboot once, then breaks the series (an anomaly).
+   */
   telemetry(tlm: EddystoneTlmFrame, atMs: number): TlmVerdict {
     const sample = { advCount: tlm.advCount, secCount: tlm.secCount, atMs };
-    const verdict = judgeTlm(this.#tlmPrev, sample);
+    let verdict = judgeTlm(this.#tlmPrev, sample);
     this.#tlmPrev = sample;
     this.#tlm = tlm;
-    if (verdict.kind === 'reboot') this.#rebooted = true;
+    const pending = this.#pendingReboot;
+    this.#pendingReboot = verdict.kind === 'reboot';
+    if (pending) {
+      // Two resets in a row (a boot loop on a failing battery) confirm the first.
+      if (verdict.kind === 'normal' || verdict.kind === 'reboot') {
+        this.#rebooted = true;
+        if (verdict.kind === 'normal' && verdict.advRateHz !== null) this.#advRateHz = verdict.advRateHz;
+        verdict = { kind: 'reboot' };
+      } else if (verdict.kind === 'anomaly') {
+        verdict = { kind: 'anomaly', reason: `${verdict.reason}, right after an apparent reboot` };
+      }
+    } else if (verdict.kind === 'reboot') {
+      return { kind: 'first' };
+    }
     if (verdict.kind === 'anomaly') this.#anomaly = true;
     if (verdict.kind === 'normal' && verdict.advRateHz !== null) this.#advRateHz = verdict.advRateHz;
     return verdict;
