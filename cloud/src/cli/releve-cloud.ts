@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { tokenCommand } from '../auth/tokenCommand.js';
 import { CloudError } from '../errors.js';
 import { deviceCommand, userCommand } from './credentialCommands.js';
 import { demoCommand } from './demoCommand.js';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .addCommand(demoCommand())
     .addCommand(deviceCommand())
     .addCommand(userCommand())
+    .addCommand(tokenCommand())
     .showHelpAfterError();
 }
 
