@@ -9,6 +9,7 @@ import { CloudMetrics } from '../../src/api/CloudMetrics.js';
 import { TimeSeriesSink } from '../../src/tsdb/TimeSeriesSink.js';
 import { TsdbQueue } from '../../src/tsdb/TsdbQueue.js';
 import { TsdbSinkConfig } from '../../src/tsdb/TsdbSinkConfig.js';
+import { beaconTelemetry, gatewayHealth, sightings, truckStatus } from '../api/fixtures.js';
 import { liftAt } from './liftFixtures.js';
 import { VictoriaMetricsProcess } from './VictoriaMetricsProcess.js';
 
@@ -131,6 +132,54 @@ describe.skipIf(!hasVm)('time-series sink against a real VictoriaMetrics', () =>
     );
     expect(got).toEqual(expected(lifts));
     expect(queue.rejected()).toEqual([]);
+    await sink.stop();
+    queue.close();
+  });
+
+  it('exports truck status, beacon telemetry, gateway health, sightings and footfall as numeric series', async () => {
+    const queue = TsdbQueue.open(join(dir, 'queue-c.sqlite'));
+    const sink = new TimeSeriesSink({ config: config(), queue, log });
+    const t = base + 30 * 60_000;
+    const status = truckStatus('truck-c', 1, t);
+    const tlm = beaconTelemetry('gw-c', 2, t);
+    const health = gatewayHealth('gw-c', 3, t);
+    const seen = sightings('gw-c', 4, t);
+    sink.record('truckStatus', status);
+    sink.record('telemetry', tlm);
+    sink.record('gatewayHealth', health);
+    sink.record('sightings', seen);
+    sink.record('footfall', {
+      id: '6f1c1a0e-9f7c-4a8e-8d5e-1c2b3a4d5e6f',
+      seq: 5,
+      ts: new Date(t).toISOString(),
+      gatewayId: 'gw-c',
+      windowStart: new Date(t - 300_000).toISOString(),
+      windowEnd: new Date(t).toISOString(),
+      count: 42,
+      suppressed: false,
+      k: 5,
+    });
+    expect((await sink.flush()).error).toBeNull();
+    const want: Array<[string, Record<string, string>, number]> = [
+      ['releve_truck_payload_g', { truck: 'truck-c' }, status.payloadG],
+      ['releve_truck_weight_fill', { truck: 'truck-c' }, status.weightFill],
+      ['releve_beacon_battery_mv', { gateway: 'gw-c', beacon: tlm.beaconId }, tlm.batteryMv ?? -1],
+      ['releve_beacon_temperature_c', { gateway: 'gw-c' }, tlm.temperatureC ?? -1],
+      ['releve_gateway_heard_beacons', { gateway: 'gw-c', scanner: 'scanning' }, health.heardBeacons],
+      ['releve_sighting_rssi_dbm', { gateway: 'gw-c' }, seen.beacons[0]?.rssiDbm.smoothed ?? 0],
+      ['releve_footfall_count', { gateway: 'gw-c' }, 42],
+    ];
+    for (const [name, labels, value] of want) {
+      const series = await waitFor(
+        async () =>
+          (await vm.export(name, t - 1000, t + 1000)).find((x) =>
+            Object.entries(labels).every(([k, v]) => x.metric[k] === v),
+          ),
+        20_000,
+        name,
+      );
+      expect([name, series.values, series.timestamps]).toEqual([name, [value], [t]]);
+    }
     await sink.stop();
     queue.close();
   });
