@@ -32,7 +32,10 @@ export function loadTariffFile(path: string): LoadedTariff {
   }
   const r = validateTariffPlan(data);
   if (!r.ok) {
-    throw new CloudError(CloudErrorCode.TariffFile, `${path}:\n${r.issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+    throw new CloudError(
+      CloudErrorCode.TariffFile,
+      `${path}:\n${r.issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`,
+    );
   }
   return { plan: r.plan, sha256: sha256(text) };
 }
@@ -51,7 +54,11 @@ export interface RunPeriodOptions {
 /** Bills a period from the store. */
 export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRun {
   const period = parsePeriod(o.periodId);
-  if (!period) throw new CloudError(CloudErrorCode.Usage, `not a period: ${o.periodId} (2026, 2026-H1, 2026-T2, 2026-Q3, 2026-07)`);
+  if (!period)
+    throw new CloudError(
+      CloudErrorCode.Usage,
+      `not a period: ${o.periodId} (2026, 2026-H1, 2026-T2, 2026-Q3, 2026-07)`,
+    );
   const tz = o.tariff.plan.timeZone;
   const registry = loadBillingRegistry(db, o.tariff.plan.splitCollectiveByDwellings);
   const total = (db.prepare('SELECT count(*) FROM lifts').pluck().get() as number) || 1;

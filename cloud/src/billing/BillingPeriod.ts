@@ -14,9 +14,17 @@ export interface BillingPeriod {
 
 const DAY_MS = 86_400_000;
 
-/** Days since 1970-01-01 of a `YYYY-MM-DD` day. */
+const dayNumbers = new Map<string, number>();
+
+/** Days since 1970-01-01 of a `YYYY-MM-DD` day (memoised: billing asks for the same few hundred days). */
 export function dayNumber(day: string): number {
-  return Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+  let n = dayNumbers.get(day);
+  if (n === undefined) {
+    n = Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+    if (dayNumbers.size > 100_000) dayNumbers.clear();
+    dayNumbers.set(day, n);
+  }
+  return n;
 }
 
 /** The `YYYY-MM-DD` of a day number. */
@@ -64,7 +72,7 @@ export function parsePeriod(id: string): BillingPeriod | null {
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>();
 
-const dayByUtcHour = new Map<string, string>();
+const dayByUtcHour = new Map<string, Map<string, string>>();
 
 /**
  * The local calendar day of a UTC instant in a time zone. Cached by UTC hour: the zones we
@@ -72,17 +80,22 @@ const dayByUtcHour = new Map<string, string>();
  * million lifts cost a few thousand Intl calls.
  */
 export function localDay(utcIso: string, timeZone: string): string {
-  const key = `${timeZone}|${utcIso.slice(0, 13)}`;
-  const cached = dayByUtcHour.get(key);
-  if (cached) return cached;
+  let byHour = dayByUtcHour.get(timeZone);
+  if (byHour === undefined) {
+    byHour = new Map();
+    dayByUtcHour.set(timeZone, byHour);
+  }
+  const hour = utcIso.slice(0, 13);
+  const cached = byHour.get(hour);
+  if (cached !== undefined) return cached;
   let f = dayFormatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     dayFormatters.set(timeZone, f);
   }
   const day = f.format(new Date(`${utcIso.slice(0, 13)}:00:00.000Z`));
-  if (dayByUtcHour.size > 100_000) dayByUtcHour.clear();
-  dayByUtcHour.set(key, day);
+  if (byHour.size > 200_000) byHour.clear();
+  byHour.set(hour, day);
   return day;
 }
 

@@ -70,10 +70,15 @@ export function registryIssues(reg: BillingRegistry): string[] {
       issues.push(`bin ${h.binId}: building ${h.buildingId} is not registered`);
     if (h.to !== null && h.to <= h.from)
       issues.push(`bin ${h.binId}: holding ends ${h.to} before it starts ${h.from}`);
-    byBin.set(h.binId, [...(byBin.get(h.binId) ?? []), h]);
-    byTag.set(h.tagId, [...(byTag.get(h.tagId) ?? []), h]);
+    const sameBin = byBin.get(h.binId);
+    if (sameBin) sameBin.push(h);
+    else byBin.set(h.binId, [h]);
+    const sameTag = byTag.get(h.tagId);
+    if (sameTag) sameTag.push(h);
+    else byTag.set(h.tagId, [h]);
   }
   const overlapping = (list: BinHolding[], what: string) => {
+    if (list.length < 2) return;
     const sorted = [...list].sort((x, y) => (x.from < y.from ? -1 : 1));
     for (let i = 1; i < sorted.length; i++) {
       const prev = sorted[i - 1]!;
@@ -109,6 +114,9 @@ export class TagIndex {
 
   /** The holding of a tag on a day. */
   holdingOn(tagId: string, day: string): BinHolding | undefined {
-    return this.byTag.get(tagId)?.find((h) => contains(h, day));
+    const list = this.byTag.get(tagId);
+    if (list === undefined) return undefined;
+    for (const h of list) if (contains(h, day)) return h;
+    return undefined;
   }
 }

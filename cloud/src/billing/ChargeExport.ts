@@ -112,7 +112,10 @@ export function controlFile(run: BillingRun, files: Record<string, string>, tari
     liftBalance: balanced ? 'ok' : 'MISMATCH',
     tariffSha256,
     files: Object.fromEntries(
-      Object.entries(files).map(([name, body]) => [name, { bytes: Buffer.byteLength(body), sha256: sha256(body) }]),
+      Object.entries(files).map(([name, body]) => [
+        name,
+        { bytes: Buffer.byteLength(body), sha256: sha256(body) },
+      ]),
     ),
   };
   return `${JSON.stringify(control, null, 2)}\n`;

@@ -7,7 +7,9 @@ import type { BillingRegistry } from './BillingRegistry.js';
 export function zonedDayStartUtc(day: string, timeZone: string): string {
   const guess = Date.parse(`${day}T00:00:00Z`);
   const offsetAt = (ms: number) => {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms));
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(
+      new Date(ms),
+    );
     const m = /GMT([+-])(\d{2}):(\d{2})/.exec(parts.find((p) => p.type === 'timeZoneName')?.value ?? '');
     return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000 : 0;
   };
@@ -31,7 +33,10 @@ interface AccountRow {
  * everyone else the household plan; accounts that are not households are present from the
  * beginning (their bins' holdings say when they pay).
  */
-export function loadBillingRegistry(db: Database.Database, splitCollectiveByDwellings = false): BillingRegistry {
+export function loadBillingRegistry(
+  db: Database.Database,
+  splitCollectiveByDwellings = false,
+): BillingRegistry {
   const accounts = (
     db
       .prepare(
@@ -50,7 +55,9 @@ export function loadBillingRegistry(db: Database.Database, splitCollectiveByDwel
     persons: r.persons,
   }));
   const buildings = (
-    db.prepare('SELECT building_id, dwellings, manager_account_id FROM buildings ORDER BY building_id').all() as {
+    db
+      .prepare('SELECT building_id, dwellings, manager_account_id FROM buildings ORDER BY building_id')
+      .all() as {
       building_id: string;
       dwellings: number;
       manager_account_id: string;
@@ -64,7 +71,9 @@ export function loadBillingRegistry(db: Database.Database, splitCollectiveByDwel
   }));
   const bins = (
     db
-      .prepare('SELECT bin_id, tag_id, volume_l, account_id, building_id, valid_from, valid_to FROM bins ORDER BY bin_id')
+      .prepare(
+        'SELECT bin_id, tag_id, volume_l, account_id, building_id, valid_from, valid_to FROM bins ORDER BY bin_id',
+      )
       .all() as {
       bin_id: string;
       tag_id: string;
@@ -90,13 +99,21 @@ export function loadBillingRegistry(db: Database.Database, splitCollectiveByDwel
  * The lifts of a period: those whose start (bin hooked) falls on a local day of the period.
  * Lean on purpose (five columns, raw rows): a period holds up to millions of lifts.
  */
-export function* loadPeriodLifts(db: Database.Database, period: BillingPeriod, timeZone: string): Generator<BillableLift> {
+export function* loadPeriodLifts(
+  db: Database.Database,
+  period: BillingPeriod,
+  timeZone: string,
+): Generator<BillableLift> {
   const from = zonedDayStartUtc(period.from, timeZone);
   const to = zonedDayStartUtc(period.to, timeZone);
   const stmt = db
-    .prepare('SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts WHERE started_at >= ? AND started_at < ?')
+    .prepare(
+      'SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts WHERE started_at >= ? AND started_at < ?',
+    )
     .raw(true);
-  for (const row of stmt.iterate(from, to) as Iterable<[string, string, string | null, number | null, string]>) {
+  for (const row of stmt.iterate(from, to) as Iterable<
+    [string, string, string | null, number | null, string]
+  >) {
     const [id, ts, tagId, netWeightG, flags] = row;
     yield { id, ts, tagId, netWeightG, flags: flags === '[]' ? [] : (JSON.parse(flags) as string[]) };
   }

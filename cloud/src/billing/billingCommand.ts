@@ -8,14 +8,18 @@ function terminalProgress(stream: NodeJS.WriteStream): BillingProgress | undefin
   return (phase, done, total) => {
     const width = 30;
     const filled = Math.min(width, Math.round((done / Math.max(total, 1)) * width));
-    stream.write(`\r${phase.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}   `);
+    stream.write(
+      `\r${phase.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}   `,
+    );
     if (phase === 'write' && done === total) stream.write('\n');
   };
 }
 
 /** `releve-cloud billing …`: run a period, export the billing office's files. */
 export function billingCommand(): Command {
-  const billing = new Command('billing').description('Incentive billing: run a period, export charge files (docs/billing.md)');
+  const billing = new Command('billing').description(
+    'Incentive billing: run a period, export charge files (docs/billing.md)',
+  );
   const common = (c: Command) =>
     c
       .requiredOption('--period <id>', 'billing period: 2026, 2026-H1, 2026-T2, 2026-Q3 or 2026-07')
@@ -24,34 +28,63 @@ export function billingCommand(): Command {
   common(billing.command('export'))
     .description('write charges, review queue and control file for a closed period')
     .addOption(new Option('--format <format>', 'charges file format').choices(['csv', 'json']).default('csv'))
-    .addOption(new Option('--dialect <dialect>', 'CSV dialect: excel-fr = ";" separator, UTF-8 BOM, decimal comma').choices(['standard', 'excel-fr']).default('standard'))
+    .addOption(
+      new Option('--dialect <dialect>', 'CSV dialect: excel-fr = ";" separator, UTF-8 BOM, decimal comma')
+        .choices(['standard', 'excel-fr'])
+        .default('standard'),
+    )
     .option('--out <dir>', 'output directory', 'billing-export')
-    .action((o: { period: string; tariff: string; dataDir: string; format: 'csv' | 'json'; dialect: 'standard' | 'excel-fr'; out: string }) => {
-      const store = Store.open({ dataDir: o.dataDir });
-      try {
-        const { files, run } = exportPeriod(store.db, {
-          periodId: o.period,
-          tariff: loadTariffFile(o.tariff),
-          outDir: o.out,
-          format: o.format,
-          dialect: o.dialect,
-          progress: terminalProgress(process.stderr),
-        });
-        for (const f of files) console.log(f);
-        console.log(
-          `${run.totals.lines} lines, ${run.totals.accounts} accounts, ${(run.totals.amountCents / 100).toFixed(2)} EUR; lifts: ${run.totals.liftsBilled} billed + ${run.totals.liftsExcluded} for review = ${run.totals.liftsInPeriod} in period`,
-        );
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      (o: {
+        period: string;
+        tariff: string;
+        dataDir: string;
+        format: 'csv' | 'json';
+        dialect: 'standard' | 'excel-fr';
+        out: string;
+      }) => {
+        const store = Store.open({ dataDir: o.dataDir });
+        try {
+          const { files, run } = exportPeriod(store.db, {
+            periodId: o.period,
+            tariff: loadTariffFile(o.tariff),
+            outDir: o.out,
+            format: o.format,
+            dialect: o.dialect,
+            progress: terminalProgress(process.stderr),
+          });
+          for (const f of files) console.log(f);
+          console.log(
+            `${run.totals.lines} lines, ${run.totals.accounts} accounts, ${(run.totals.amountCents / 100).toFixed(2)} EUR; lifts: ${run.totals.liftsBilled} billed + ${run.totals.liftsExcluded} for review = ${run.totals.liftsInPeriod} in period`,
+          );
+        } finally {
+          store.close();
+        }
+      },
+    );
   common(billing.command('preview'))
     .description('compute a period (open periods too, as a projection) and print its totals as JSON')
     .action((o: { period: string; tariff: string; dataDir: string }) => {
       const store = Store.open({ dataDir: o.dataDir });
       try {
-        const run = runPeriod(store.db, { periodId: o.period, tariff: loadTariffFile(o.tariff), provisional: true, progress: terminalProgress(process.stderr) });
-        console.log(JSON.stringify({ period: run.periodId, provisional: run.provisional, totals: run.totals, review: run.review.length }, null, 2));
+        const run = runPeriod(store.db, {
+          periodId: o.period,
+          tariff: loadTariffFile(o.tariff),
+          provisional: true,
+          progress: terminalProgress(process.stderr),
+        });
+        console.log(
+          JSON.stringify(
+            {
+              period: run.periodId,
+              provisional: run.provisional,
+              totals: run.totals,
+              review: run.review.length,
+            },
+            null,
+            2,
+          ),
+        );
       } finally {
         store.close();
       }

@@ -1,0 +1,105 @@
+// npm run bench:billing — a full period run plus CSV export on a synthetic intercommunality:
+// 20,000 households (5 % in buildings with collective bins, some moving), 1,000,000 lifts in
+// 2026-H1, then 10,000,000 lifts to show how cost grows. Targets for 1 M: ≤ 3 s, ≤ 500 MB RSS.
+// Each size runs in a child process so peak RSS is that run's alone.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const sizes = (process.env.BENCH_LIFTS ?? '1000000,10000000').split(',').map(Number);
+const households = 20_000;
+
+if (process.argv[2] === '--child') {
+  const [, , , dataDir, tariffPath, outDir] = process.argv;
+  const { Store } = await import('../cloud/src/store/Store.js');
+  const { exportPeriod, loadTariffFile } = await import('../cloud/src/billing/BillingExport.js');
+  const store = Store.open({ dataDir: dataDir! });
+  const t0 = performance.now();
+  const { run } = exportPeriod(store.db, {
+    periodId: '2026-H1',
+    tariff: loadTariffFile(tariffPath!),
+    outDir: outDir!,
+    format: 'csv',
+    dialect: 'excel-fr',
+    now: new Date('2026-07-15T00:00:00Z'),
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  store.close();
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ seconds, rssMb, lines: run.totals.lines, billed: run.totals.liftsBilled, excluded: run.totals.liftsExcluded }));
+  process.exit(0);
+}
+
+const { Store } = await import('../cloud/src/store/Store.js');
+const { tariffInput } = await import('../cloud/test/billing/fixtures.js');
+
+function populate(dataDir: string, lifts: number) {
+  const store = Store.open({ dataDir, synchronous: 'normal' });
+  const db = store.db;
+  db.pragma('synchronous = OFF');
+  const tx = db.transaction(() => {
+    const acc = db.prepare('INSERT INTO accounts (account_id, kind, name) VALUES (?, ?, ?)');
+    const hh = db.prepare('INSERT INTO households (household_id, building_id, persons, moved_in, moved_out) VALUES (?, ?, ?, ?, ?)');
+    const bld = db.prepare('INSERT INTO buildings (building_id, name, dwellings, manager_account_id) VALUES (?, ?, ?, ?)');
+    const bin = db.prepare('INSERT INTO bins (bin_id, tag_scheme, tag_id, volume_l, account_id, building_id, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const buildings = 100;
+    for (let b = 0; b < buildings; b++) {
+      acc.run(`S${b}`, 'building-manager', `Syndic ${b}`);
+      bld.run(`BLD${b}`, `Résidence ${b}`, 10, `S${b}`);
+      bin.run(`C${b}`, 'fdx-b', `250-9${String(b).padStart(11, '0')}`, 660, null, `BLD${b}`, '2020-01-01');
+    }
+    for (let i = 0; i < households; i++) {
+      const inBuilding = i < buildings * 10;
+      acc.run(`H${i}`, 'household', `Foyer ${i}`);
+      const movedIn = i % 50 === 0 ? '2026-03-15' : '2019-01-01';
+      const movedOut = i % 70 === 0 ? '2026-05-01' : null;
+      hh.run(`H${i}`, inBuilding ? `BLD${Math.floor(i / 10)}` : null, 1 + (i % 5), movedIn, movedOut);
+      if (!inBuilding) bin.run(`B${i}`, 'fdx-b', `250-${String(i).padStart(12, '0')}`, i % 3 === 0 ? 120 : 240, `H${i}`, null, movedIn);
+    }
+    const lift = db.prepare(
+      `INSERT INTO lifts (event_id, truck_id, seq, ts, started_at, tag_scheme, tag_id, gross_weight_g, tare_weight_g, net_weight_g, scale_interval_g, minimum_g, flags, trip_seq, received_at)
+       VALUES (?, 'truck-01', ?, ?, ?, 'fdx-b', ?, ?, 12000, ?, 500, 5000, ?, 1, ?)`,
+    );
+    const start = Date.parse('2026-01-01T06:00:00Z');
+    const span = Date.parse('2026-06-30T18:00:00Z') - start;
+    let x = 12345;
+    const rnd = () => {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      return x / 0x7fffffff;
+    };
+    for (let n = 1; n <= lifts; n++) {
+      const ts = new Date(start + Math.floor(rnd() * span)).toISOString();
+      const r = rnd();
+      const tag = r < 0.05 ? `250-9${String(Math.floor(rnd() * buildings)).padStart(11, '0')}` : r < 0.051 ? '250-999999999999' : `250-${String(Math.floor(rnd() * households)).padStart(12, '0')}`;
+      const net = Math.round(rnd() * 60) * 500;
+      const flags = rnd() < 0.01 ? '["unstable"]' : net < 5000 ? '["below-minimum"]' : '[]';
+      lift.run(`00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, n, ts, ts, tag, net + 12000, net, flags, ts);
+    }
+  });
+  tx();
+  store.close();
+}
+
+console.log(`bench:billing — ${households} households, period 2026-H1, CSV export (excel-fr)`);
+for (const lifts of sizes) {
+  const dir = mkdtempSync(join(tmpdir(), 'releve-bench-billing-'));
+  try {
+    const g0 = performance.now();
+    populate(join(dir, 'data'), lifts);
+    const tariffPath = join(dir, 'tariff.json');
+    writeFileSync(tariffPath, JSON.stringify(tariffInput));
+    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', join(dir, 'data'), tariffPath, join(dir, 'out')], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    console.log(
+      `${String(lifts).padStart(10)} lifts: run + export ${r.seconds.toFixed(2)} s, peak RSS ${r.rssMb.toFixed(0)} MB, ${r.lines} lines, ${r.billed} billed, ${r.excluded} for review (store built in ${((performance.now() - g0) / 1000 - r.seconds).toFixed(0)} s)` +
+        (lifts === 1_000_000 ? `  [targets ≤ 3 s, ≤ 500 MB: ${r.seconds <= 3 ? 'met' : 'MISSED'}, ${r.rssMb <= 500 ? 'met' : 'MISSED'}]` : ''),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
