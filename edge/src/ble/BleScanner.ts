@@ -164,6 +164,17 @@ export class BleScanner {
       this.#forget(uuid, seen.address);
       n += 1;
     }
+    // gap.js also caches connectable devices it never reported (one packet, no scan response):
+    // whatever it holds that was not reported recently goes too.
+    const pending = this.#noble?._bindings?._gap?._discoveries;
+    if (pending) {
+      for (const address of Object.keys(pending)) {
+        if (!this.#lastHeard.has(address.split(':').join(''))) {
+          delete pending[address];
+          n += 1;
+        }
+      }
+    }
     return n;
   }
 

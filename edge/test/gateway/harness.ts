@@ -110,6 +110,7 @@ export class GatewayHarness {
 
   /** Every payload as text (for privacy checks). */
   allPayloadText(): string {
+    if (this.outbox.isClosed) return '';
     return this.outbox
       .peek(1_000_000)
       .map((e) => `${e.topic} ${e.payload.toString('utf8')}`)
