@@ -1,6 +1,6 @@
 import { waitFor } from '@releve/shared/testing/index';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cleanup, collect, connectOk, startBroker, tempDir } from './support.js';
+import { Cleanup, connectCollecting, connectOk, startBroker, tempDir } from './support.js';
 
 /**
  * Sessions, subscriptions and queued QoS 1 messages live in LevelDB in the data directory:
@@ -28,8 +28,11 @@ describe('persistent sessions across a broker restart', () => {
 
     const second = await startBroker({ dataDir, allowAnonymous: true });
     cleanup.add(() => second.broker.stop());
-    const back = cleanup.client(await connectOk(second.url, { clientId: 'persistent-sub', clean: false }));
-    const got = collect(back);
+    const { client: back, got } = await connectCollecting(second.url, {
+      clientId: 'persistent-sub',
+      clean: false,
+    });
+    cleanup.client(back);
     await waitFor(() => got.length >= sent.length, 20_000, 'queued messages');
     expect(got.map((m) => m.payload).sort()).toEqual(sent);
     // the subscription itself survived too: a new message reaches the same session

@@ -64,8 +64,12 @@ export type ConnectOutcome =
   | { ok: true; client: MqttClient }
   | { ok: false; returnCode: number | null; error: string };
 
-/** Connects once (no reconnect) and reports the CONNACK result. */
-export function tryConnect(url: string, opts: IClientOptions = {}): Promise<ConnectOutcome> {
+/** Connects once (no reconnect) and reports the CONNACK result. `before` sees the client first. */
+export function tryConnect(
+  url: string,
+  opts: IClientOptions = {},
+  before?: (c: MqttClient) => void,
+): Promise<ConnectOutcome> {
   return new Promise((resolve) => {
     const client = mqtt.connect(url, {
       reconnectPeriod: 0,
@@ -73,6 +77,7 @@ export function tryConnect(url: string, opts: IClientOptions = {}): Promise<Conn
       protocolVersion: 4,
       ...opts,
     });
+    before?.(client);
     client.once('connect', () => resolve({ ok: true, client }));
     client.once('error', (e: Error & { code?: number }) => {
       client.end(true);
@@ -83,15 +88,41 @@ export function tryConnect(url: string, opts: IClientOptions = {}): Promise<Conn
 }
 
 /** Connects and fails the test if refused. */
-export async function connectOk(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
-  const r = await tryConnect(url, opts);
+export async function connectOk(
+  url: string,
+  opts: IClientOptions = {},
+  before?: (c: MqttClient) => void,
+): Promise<MqttClient> {
+  const r = await tryConnect(url, opts, before);
   if (!r.ok) throw new Error(`connect refused: ${r.error} (rc ${r.returnCode})`);
   return r.client;
 }
 
+/** A received message. */
+export interface Received {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+/**
+ * Connects with a message collector attached before CONNECT goes out: messages a persistent
+ * session gets right after CONNACK (possibly in the same TCP segment) are not missed.
+ */
+export async function connectCollecting(
+  url: string,
+  opts: IClientOptions = {},
+): Promise<{ client: MqttClient; got: Received[] }> {
+  let got: Received[] = [];
+  const client = await connectOk(url, opts, (c) => {
+    got = collect(c);
+  });
+  return { client, got };
+}
+
 /** Collects messages received by a client. */
-export function collect(client: MqttClient): { topic: string; payload: string; retain: boolean }[] {
-  const got: { topic: string; payload: string; retain: boolean }[] = [];
+export function collect(client: MqttClient): Received[] {
+  const got: Received[] = [];
   client.on('message', (topic, payload, packet) =>
     got.push({ topic, payload: payload.toString(), retain: packet.retain }),
   );
