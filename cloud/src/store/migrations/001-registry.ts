@@ -36,18 +36,23 @@ CREATE TABLE households (
 ) STRICT;
 CREATE INDEX households_building ON households (building_id);
 
--- One row per bin and period: a swapped bin ends (valid_to) and a new row starts.
+-- One row per bin and assignment period. A bin handed to the next occupant gets a new row
+-- (same bin_id and tag, new account, new valid_from) and its old row a valid_to; a swapped
+-- bin ends (valid_to) and the new bin starts with its own tag. A tag belongs to one bin at a
+-- time: the import refuses overlapping periods of one tag.
 CREATE TABLE bins (
-  bin_id TEXT PRIMARY KEY,
+  bin_id TEXT NOT NULL,
   tag_scheme TEXT NOT NULL CHECK (tag_scheme IN ('em4100', 'fdx-b')),
-  tag_id TEXT NOT NULL UNIQUE,
+  tag_id TEXT NOT NULL,
   volume_l INTEGER NOT NULL CHECK (volume_l > 0),
   account_id TEXT REFERENCES accounts (account_id),
   building_id TEXT REFERENCES buildings (building_id),
   valid_from TEXT NOT NULL,
   valid_to TEXT,
+  PRIMARY KEY (bin_id, valid_from),
+  UNIQUE (tag_id, valid_from),
   CHECK ((account_id IS NULL) <> (building_id IS NULL)),
-  CHECK (valid_to IS NULL OR valid_to >= valid_from)
+  CHECK (valid_to IS NULL OR valid_to > valid_from)
 ) STRICT;
 CREATE INDEX bins_account ON bins (account_id);
 CREATE INDEX bins_building ON bins (building_id);

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloudError } from '../../src/errors.js';
+import { migrate, SCHEMA_VERSION } from '../../src/store/migrate.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import { STORE_FILE, Store } from '../../src/store/Store.js';
+
+const silent = pino({ level: 'silent' });
+let dir = '';
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = '';
+});
+
+describe('store migrations', () => {
+  it('creates every table from an empty data dir, in WAL mode', () => {
+    dir = join(mkdtempSync(join(tmpdir(), 'releve-mig-')), 'nested', 'data');
+    const store = Store.open({ dataDir: dir, logger: silent });
+    expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = store.db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .pluck()
+      .all();
+    expect(tables).toEqual(
+      [
+        'accounts',
+        'beacon_sightings',
+        'beacon_telemetry',
+        'beacons',
+        'bins',
+        'buildings',
+        'dead_letters',
+        'device_alerts',
+        'device_online',
+        'events',
+        'footfall_counts',
+        'gateway_health',
+        'gateways',
+        'households',
+        'lifts',
+        'sighting_batches',
+        'store_counters',
+        'truck_status',
+        'trucks',
+      ].sort(),
+    );
+    store.close();
+  });
+
+  it('upgrades a database of every earlier version and keeps its rows', () => {
+    for (let from = 1; from < SCHEMA_VERSION; from++) {
+      dir = mkdtempSync(join(tmpdir(), 'releve-mig-'));
+      const db = new Database(join(dir, STORE_FILE));
+      expect(migrate(db, from)).toEqual(Array.from({ length: from }, (_, i) => i + 1));
+      db.prepare(
+        "INSERT INTO trucks (truck_id, name, max_payload_g, scale_interval_g) VALUES ('t1', 'T1', 9500000, 500)",
+      ).run();
+      db.close();
+      const store = Store.open({ dataDir: dir, logger: silent });
+      expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(store.isRegisteredDevice('trucks', 't1')).toBe(true);
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    dir = '';
+  });
+
+  it('opens an up-to-date database without applying anything', () => {
+    dir = mkdtempSync(join(tmpdir(), 'releve-mig-'));
+    Store.open({ dataDir: dir, logger: silent }).close();
+    const db = new Database(join(dir, STORE_FILE));
+    expect(migrate(db)).toEqual([]);
+    db.close();
+  });
+
+  it('refuses a database written by a newer program', () => {
+    dir = mkdtempSync(join(tmpdir(), 'releve-mig-'));
+    const db = new Database(join(dir, STORE_FILE));
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => Store.open({ dataDir: dir, logger: silent })).toThrow(/store-migration.*newer/);
+  });
+
+  it('rolls back a failing migration and names it', () => {
+    const db = new Database(':memory:');
+    const broken = [
+      ...MIGRATIONS.slice(0, 1),
+      { version: 2, name: 'broken', sql: 'CREATE TABLE x (a); NOT SQL' },
+    ];
+    const err = (() => {
+      try {
+        migrate(db, 2, broken);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(CloudError);
+    expect((err as CloudError).code).toBe('store-migration');
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'x'").pluck().get()).toBe(0);
+    db.close();
+  });
+});
