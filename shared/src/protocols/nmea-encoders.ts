@@ -1,7 +1,8 @@
 /**
  * Encoders of NMEA 0183 RMC and GGA sentences (the inverse of `NmeaDecoder`), for the
  * simulated GNSS receiver and the tests. Angles are written `ddmm.mmmm` (4 decimals of
- * minutes, ~0.2 m), times `hhmmss.ss` (10 ms). Pure.
+ * minutes, ~0.2 m), times `hhmmss.ss` (10 ms). Without a fix the coordinate fields are left
+ * empty, as u-blox and SiRF receivers do. Pure.
  */
 import { bytesOf, hex2 } from './byte-stream.js';
 import { nmeaChecksum } from './nmea.js';
@@ -27,6 +28,12 @@ export function nmeaAngleText(angle: number, degreeDigits: 2 | 3): [string, stri
   return [`${String(deg).padStart(degreeDigits, '0')}${min.toFixed(4).padStart(7, '0')}`, hemi];
 }
 
+/** The four coordinate fields, empty without a fix. */
+function coordinates(p: NmeaPosition): [string, string, string, string] {
+  if (!p.valid) return ['', '', '', ''];
+  return [...nmeaAngleText(p.lat, 2), ...nmeaAngleText(p.lon, 3)];
+}
+
 function sentence(body: string): Uint8Array {
   return bytesOf(`$${body}*${hex2(nmeaChecksum(body))}\r\n`);
 }
@@ -43,8 +50,7 @@ export function encodeNmeaRmc(p: NmeaPosition): Uint8Array {
   const d = new Date(p.atMs);
   const p2 = (n: number) => String(n).padStart(2, '0');
   const date = `${p2(d.getUTCDate())}${p2(d.getUTCMonth() + 1)}${p2(d.getUTCFullYear() % 100)}`;
-  const [lat, ns] = nmeaAngleText(p.lat, 2);
-  const [lon, ew] = nmeaAngleText(p.lon, 3);
+  const [lat, ns, lon, ew] = coordinates(p);
   const status = p.valid ? 'A' : 'V';
   const mode = p.valid ? 'A' : 'N';
   return sentence(
@@ -61,8 +67,7 @@ export interface NmeaGgaExtras {
 
 /** `$GPGGA,…*HH\r\n` (quality 1 when valid, else 0). */
 export function encodeNmeaGga(p: NmeaPosition, x: NmeaGgaExtras): Uint8Array {
-  const [lat, ns] = nmeaAngleText(p.lat, 2);
-  const [lon, ew] = nmeaAngleText(p.lon, 3);
+  const [lat, ns, lon, ew] = coordinates(p);
   const q = p.valid ? 1 : 0;
   const sats = String(x.satellites).padStart(2, '0');
   return sentence(

@@ -209,8 +209,8 @@ const nmeaSample = fc
   .map((p) => {
     const expected: PositionFix = {
       sentence: 'RMC',
-      lat: p.lat,
-      lon: p.lon,
+      lat: p.valid ? p.lat : null,
+      lon: p.valid ? p.lon : null,
       fixAt: new Date(p.atMs).toISOString(),
       accuracyM: null,
       valid: p.valid,
@@ -230,8 +230,8 @@ const nmea: ProtocolCase<PositionFix> = {
     a.fixAt === e.fixAt &&
     a.valid === e.valid &&
     a.accuracyM === e.accuracyM &&
-    Math.abs((a.lat ?? Number.NaN) - (e.lat ?? 0)) <= 1e-6 &&
-    Math.abs((a.lon ?? Number.NaN) - (e.lon ?? 0)) <= 1e-6,
+    (e.lat === null ? a.lat === null : Math.abs((a.lat ?? Number.NaN) - e.lat) <= 1e-6) &&
+    (e.lon === null ? a.lon === null : Math.abs((a.lon ?? Number.NaN) - e.lon) <= 1e-6),
 };
 
 /** Every protocol of the registry, as fuzzing cases. */
