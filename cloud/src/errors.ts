@@ -23,6 +23,8 @@ export const CloudErrorCode = {
   RegistryImport: 'registry-import',
   /** The ingest MQTT client could not connect or subscribe. */
   Ingest: 'ingest',
+  /** The thing asked for does not exist (a household, an account). */
+  NotFound: 'not-found',
   /** A tariff plan file is invalid; the message lists every problem. */
   TariffFile: 'tariff-file',
   /** The registry would make a bill wrong (a bin on two accounts at once, unknown accounts…). */

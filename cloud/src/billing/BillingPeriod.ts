@@ -113,3 +113,23 @@ export function intersect(
 export function contains(r: { from: string; to: string | null }, day: string): boolean {
   return day >= r.from && (r.to === null || day < r.to);
 }
+
+/** The period of a kind that contains a day (`semester` on 2026-09-14 → 2026-H2). */
+export function periodContaining(
+  kind: 'semester' | 'four-month' | 'quarter' | 'month' | 'year',
+  day: string,
+): BillingPeriod {
+  const year = day.slice(0, 4);
+  const month = Number(day.slice(5, 7));
+  const id =
+    kind === 'year'
+      ? year
+      : kind === 'month'
+        ? day.slice(0, 7)
+        : kind === 'semester'
+          ? `${year}-H${Math.ceil(month / 6)}`
+          : kind === 'four-month'
+            ? `${year}-T${Math.ceil(month / 4)}`
+            : `${year}-Q${Math.ceil(month / 3)}`;
+  return parsePeriod(id)!;
+}

@@ -61,6 +61,8 @@ export type TariffVersion = z.output<typeof TariffVersion>;
 export const TariffPlanFile = z.object({
   /** Authority time zone that decides which day a lift belongs to. */
   timeZone: z.string().default('Europe/Paris'),
+  /** How the year is cut into bills: semesters (2026-H1), four-month terms (2026-T1), quarters, months, years. */
+  billingPeriods: z.enum(['semester', 'four-month', 'quarter', 'month', 'year']).default('semester'),
   /** Split the charge of a building's collective bins among its households by occupied days. */
   splitCollectiveByDwellings: z.boolean().default(false),
   plans: z.object({

@@ -1,69 +1,20 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeMessage, type LiftEvent, topicFor } from '@releve/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportPeriod, loadTariffFile } from '../../src/billing/BillingExport.js';
 import { zonedDayStartUtc } from '../../src/billing/StoreBillingSource.js';
 import { Store } from '../../src/store/Store.js';
 import { tariffInput } from './fixtures.js';
+import { seedBillingStore } from './storeFixture.js';
 
 let dir: string;
 let store: Store;
 
-function lift(n: number, startedAt: string, tagId: string | null, netG: number | null, flags: LiftEvent['flags'] = []): LiftEvent {
-  return {
-    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    seq: n,
-    ts: startedAt,
-    truckId: 'truck-01',
-    startedAt,
-    tag: tagId ? { scheme: 'fdx-b', id: tagId } : null,
-    grossWeightG: netG === null ? null : netG + 12_000,
-    tareWeightG: netG === null ? null : 12_000,
-    netWeightG: netG,
-    scaleIntervalG: 500,
-    minimumG: 5000,
-    flags,
-    tripSeq: 1,
-    position: null,
-  };
-}
-
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'releve-billing-'));
   store = Store.open({ dataDir: join(dir, 'data') });
-  const db = store.db;
-  db.exec(`
-    INSERT INTO accounts (account_id, kind, name) VALUES ('H1', 'household', 'Famille Dupont; "Les Pins"'), ('S1', 'building-manager', 'Syndic Oliviers');
-    INSERT INTO households (household_id, persons, moved_in) VALUES ('H1', 3, '2026-03-02');
-    INSERT INTO buildings (building_id, name, dwellings, manager_account_id) VALUES ('BLD1', 'Les Oliviers', 4, 'S1');
-    INSERT INTO trucks (truck_id, name, max_payload_g, scale_interval_g) VALUES ('truck-01', 'BOM 1', 9000000, 500);
-    INSERT INTO bins (bin_id, tag_scheme, tag_id, volume_l, account_id, valid_from) VALUES ('B1', 'fdx-b', '250-000000000001', 240, 'H1', '2026-03-02');
-    INSERT INTO bins (bin_id, tag_scheme, tag_id, volume_l, building_id, valid_from) VALUES ('C1', 'fdx-b', '250-000000000660', 660, 'BLD1', '2020-01-01');
-  `);
-  const lifts = [
-    lift(1, '2026-03-10T09:00:00.000Z', '250-000000000001', 20_000),
-    lift(2, '2026-04-10T08:00:00.000Z', '250-000000000001', 30_000),
-    lift(3, '2026-04-24T08:00:00.000Z', '250-000000000001', 4_500, ['below-minimum']),
-    lift(4, '2026-05-08T08:00:00.000Z', '250-000000000660', 50_000),
-    lift(5, '2026-05-08T08:05:00.000Z', null, 11_000, ['no-tag']),
-    lift(6, '2026-05-08T08:10:00.000Z', '250-000000777777', 9_000),
-    lift(7, '2025-12-31T22:30:00.000Z', '250-000000000660', 40_000), // 31 Dec in Paris: not H1
-  ];
-  store.writeBatch(
-    lifts.map((m) => ({
-      type: 'message' as const,
-      kind: 'lift' as const,
-      message: m,
-      topic: topicFor('lift', 'truck-01'),
-      deviceClass: 'trucks' as const,
-      deviceId: 'truck-01',
-      payload: encodeMessage('lift', m),
-      receivedAt: m.ts,
-      cloudFlags: [],
-    })),
-  );
+  seedBillingStore(store);
   writeFileSync(join(dir, 'tariff.json'), JSON.stringify(tariffInput));
 });
 
@@ -76,17 +27,45 @@ describe('billing export from the store', () => {
   it('writes charges, review and a balanced control file; the same data gives the same bytes', () => {
     const tariff = loadTariffFile(join(dir, 'tariff.json'));
     const now = new Date('2026-07-10T00:00:00Z');
-    const a = exportPeriod(store.db, { periodId: '2026-H1', tariff, outDir: join(dir, 'a'), format: 'csv', dialect: 'standard', now });
-    const b = exportPeriod(store.db, { periodId: '2026-H1', tariff, outDir: join(dir, 'b'), format: 'csv', dialect: 'standard', now });
-    expect(a.files.map((f) => f.split('/').pop())).toEqual(['charges-2026-H1.csv', 'review-2026-H1.csv', 'control-2026-H1.json']);
-    for (let i = 0; i < a.files.length; i++) expect(readFileSync(a.files[i]!)).toEqual(readFileSync(b.files[i]!));
+    const a = exportPeriod(store.db, {
+      periodId: '2026-H1',
+      tariff,
+      outDir: join(dir, 'a'),
+      format: 'csv',
+      dialect: 'standard',
+      now,
+    });
+    const b = exportPeriod(store.db, {
+      periodId: '2026-H1',
+      tariff,
+      outDir: join(dir, 'b'),
+      format: 'csv',
+      dialect: 'standard',
+      now,
+    });
+    expect(a.files.map((f) => f.split('/').pop())).toEqual([
+      'charges-2026-H1.csv',
+      'review-2026-H1.csv',
+      'control-2026-H1.json',
+    ]);
+    for (let i = 0; i < a.files.length; i++)
+      expect(readFileSync(a.files[i]!)).toEqual(readFileSync(b.files[i]!));
 
     const csv = readFileSync(a.files[0]!, 'utf8');
     const [header, ...rows] = csv.trimEnd().split('\r\n');
-    expect(header).toBe('period,account_id,payer_name,product,sub_article,share,quantity,unit,unit_price_cents,amount_cents,amount_eur,lift_count,lift_ids');
+    expect(header).toBe(
+      'period,account_id,payer_name,product,sub_article,share,quantity,unit,unit_price_cents,amount_cents,amount_eur,lift_count,lift_ids',
+    );
     expect(rows.some((r) => r.startsWith('2026-H1,H1,"Famille Dupont; ""Les Pins""",fixed,'))).toBe(true);
     const control = JSON.parse(readFileSync(a.files[2]!, 'utf8'));
-    expect(control).toMatchObject({ period: '2026-H1', liftsInPeriod: 6, liftsBilled: 4, liftsExcluded: 2, liftBalance: 'ok', lines: rows.length });
+    expect(control).toMatchObject({
+      period: '2026-H1',
+      liftsInPeriod: 6,
+      liftsBilled: 4,
+      liftsExcluded: 2,
+      liftBalance: 'ok',
+      lines: rows.length,
+    });
     expect(control.amountCents).toBe(rows.reduce((s, r) => s + Number(r.split(',').at(-4)), 0));
     const review = readFileSync(a.files[1]!, 'utf8');
     expect(review).toContain(',no-tag,');
@@ -95,7 +74,14 @@ describe('billing export from the store', () => {
 
   it('writes the French spreadsheet dialect: BOM, ";" and decimal comma', () => {
     const tariff = loadTariffFile(join(dir, 'tariff.json'));
-    const { files } = exportPeriod(store.db, { periodId: '2026-H1', tariff, outDir: join(dir, 'fr'), format: 'csv', dialect: 'excel-fr', now: new Date('2026-07-10T00:00:00Z') });
+    const { files } = exportPeriod(store.db, {
+      periodId: '2026-H1',
+      tariff,
+      outDir: join(dir, 'fr'),
+      format: 'csv',
+      dialect: 'excel-fr',
+      now: new Date('2026-07-10T00:00:00Z'),
+    });
     const bytes = readFileSync(files[0]!);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = bytes.toString('utf8');
@@ -105,9 +91,20 @@ describe('billing export from the store', () => {
 
   it('refuses an open period and a bad tariff file, each with its code', () => {
     const tariff = loadTariffFile(join(dir, 'tariff.json'));
-    expect(() => exportPeriod(store.db, { periodId: '2026-H2', tariff, outDir: join(dir, 'x'), format: 'csv', dialect: 'standard', now: new Date('2026-07-10T00:00:00Z') })).toThrowError(/billing-period-open/);
+    expect(() =>
+      exportPeriod(store.db, {
+        periodId: '2026-H2',
+        tariff,
+        outDir: join(dir, 'x'),
+        format: 'csv',
+        dialect: 'standard',
+        now: new Date('2026-07-10T00:00:00Z'),
+      }),
+    ).toThrowError(/billing-period-open/);
     writeFileSync(join(dir, 'bad.yaml'), 'plans: {household: {versions: []}}\n');
-    expect(() => loadTariffFile(join(dir, 'bad.yaml'))).toThrowError(/\[tariff-file\][\s\S]*plans\.household\.versions/);
+    expect(() => loadTariffFile(join(dir, 'bad.yaml'))).toThrowError(
+      /\[tariff-file\][\s\S]*plans\.household\.versions/,
+    );
   });
 
   it('finds the UTC start of a Paris day in winter and in summer', () => {

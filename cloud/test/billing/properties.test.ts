@@ -12,7 +12,14 @@ const DAY0 = Date.parse('2025-12-20T00:00:00Z') / 86_400_000;
 /** A registry of households (some moving), a building with collective bins, and lifts around H1. */
 const scenario = fc
   .record({
-    households: fc.array(fc.record({ movedInOffset: fc.integer({ min: -400, max: 150 }), movedOutOffset: fc.option(fc.integer({ min: 1, max: 300 })), volume: fc.constantFrom(120, 240) }), { minLength: 1, maxLength: 8 }),
+    households: fc.array(
+      fc.record({
+        movedInOffset: fc.integer({ min: -400, max: 150 }),
+        movedOutOffset: fc.option(fc.integer({ min: 1, max: 300 })),
+        volume: fc.constantFrom(120, 240),
+      }),
+      { minLength: 1, maxLength: 8 },
+    ),
     residents: fc.integer({ min: 0, max: 3 }),
     split: fc.boolean(),
     lifts: fc.array(
@@ -36,7 +43,13 @@ const scenario = fc
     });
     reg.accounts.push(account('S', { kind: 'building-manager' }));
     for (let r = 0; r < residents; r++) reg.accounts.push(account(`R${r}`, { buildingId: 'BLD' }));
-    reg.buildings.push({ id: 'BLD', managerAccountId: 'S', dwellings: 3, splitByDwellings: split, plan: 'household' });
+    reg.buildings.push({
+      id: 'BLD',
+      managerAccountId: 'S',
+      dwellings: 3,
+      splitByDwellings: split,
+      plan: 'household',
+    });
     reg.bins.push(bin('C', '250-000000000660', 660, { buildingId: 'BLD' }));
     const tags = [...reg.bins.map((b) => b.tagId), '250-999999999999'];
     const ls: BillableLift[] = lifts.map((l, i) => {
@@ -56,9 +69,18 @@ describe('billing properties', () => {
   it('shuffling the lifts changes nothing', () => {
     fc.assert(
       fc.property(scenario, fc.integer(), ({ reg, lifts }, seed) => {
-        const shuffled = [...lifts].sort((a, b) => ((a.id.charCodeAt(2) * seed) % 7) - ((b.id.charCodeAt(2) * seed) % 7) || (seed % 2 ? 1 : -1));
+        const shuffled = [...lifts].sort(
+          (a, b) =>
+            ((a.id.charCodeAt(2) * seed) % 7) - ((b.id.charCodeAt(2) * seed) % 7) || (seed % 2 ? 1 : -1),
+        );
         const a = computeCharges({ period: H1, tariff: tariff(), registry: reg, lifts, today });
-        const b = computeCharges({ period: H1, tariff: tariff(), registry: reg, lifts: shuffled.reverse(), today });
+        const b = computeCharges({
+          period: H1,
+          tariff: tariff(),
+          registry: reg,
+          lifts: shuffled.reverse(),
+          today,
+        });
         expect(b).toEqual(a);
       }),
       { numRuns: 150 },
@@ -79,7 +101,8 @@ describe('billing properties', () => {
           expect(subs.size, `lift ${id} on several lift lines`).toBe(1);
           expect(reviewed.has(id), `lift ${id} billed and reviewed`).toBe(false);
         }
-        for (const l of lifts) expect(perLift.has(l.id) || reviewed.has(l.id), `lift ${l.id} lost`).toBe(true);
+        for (const l of lifts)
+          expect(perLift.has(l.id) || reviewed.has(l.id), `lift ${l.id} lost`).toBe(true);
         const outside = run.review.filter((r) => r.reason === 'outside-period').length;
         expect(run.totals.liftsBilled + run.totals.liftsExcluded).toBe(run.totals.liftsInPeriod);
         expect(run.totals.liftsInPeriod + outside).toBe(lifts.length);
@@ -91,8 +114,20 @@ describe('billing properties', () => {
   it('the sum of the lines is the total, and splitting a collective bin keeps every cent', () => {
     fc.assert(
       fc.property(scenario, ({ reg, lifts }) => {
-        const split = computeCharges({ period: H1, tariff: tariff(), registry: { ...reg, buildings: reg.buildings.map((b) => ({ ...b, splitByDwellings: true })) }, lifts, today });
-        const whole = computeCharges({ period: H1, tariff: tariff(), registry: { ...reg, buildings: reg.buildings.map((b) => ({ ...b, splitByDwellings: false })) }, lifts, today });
+        const split = computeCharges({
+          period: H1,
+          tariff: tariff(),
+          registry: { ...reg, buildings: reg.buildings.map((b) => ({ ...b, splitByDwellings: true })) },
+          lifts,
+          today,
+        });
+        const whole = computeCharges({
+          period: H1,
+          tariff: tariff(),
+          registry: { ...reg, buildings: reg.buildings.map((b) => ({ ...b, splitByDwellings: false })) },
+          lifts,
+          today,
+        });
         expect(split.lines.reduce((s, l) => s + l.amountCents, 0)).toBe(split.totals.amountCents);
         expect(split.totals.amountCents).toBe(whole.totals.amountCents);
         for (const l of split.lines) expect(Number.isInteger(l.amountCents) && l.amountCents >= 0).toBe(true);
