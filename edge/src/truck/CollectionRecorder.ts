@@ -86,10 +86,13 @@ export class CollectionRecorder extends EventEmitter<CollectionRecorderEvents> {
     this.advisor.setRoute(this.commands.currentRoute);
   }
 
-  /** A lifter edge from the board. */
-  lifter(signal: LifterEvent['signal']): void {
-    const at = this.now();
-    this.bookAll(this.cycle.lifter({ signal, at }));
+  /**
+   * A lifter edge from the board; `at` is when the raw line changed (before debouncing), so
+   * readings taken after it do not count in the window it closes.
+   */
+  lifter(signal: LifterEvent['signal'], at?: number): void {
+    const now = this.now();
+    this.bookAll(this.cycle.lifter({ signal, at: at === undefined ? now : Math.min(at, now) }));
   }
 
   /** A tag from the reader. */

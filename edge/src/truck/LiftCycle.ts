@@ -51,11 +51,21 @@ export interface LiftCycleHealth {
 
 type Phase = 'idle' | 'gross' | 'tipping' | 'tare';
 
+interface TimedReading {
+  reading: WeightReading;
+  at: number;
+}
+
+/** Stable readings kept per window (only the last ones before the window closed matter). */
+const WINDOW_KEEP = 64;
+
 interface OpenCycle {
   startedAt: number;
   tag: TagRead | null;
-  gross: WeightReading | null;
-  tare: WeightReading | null;
+  /** Stable readings of the gross window, oldest first; `grossUntil` is when it closed. */
+  grossReadings: TimedReading[];
+  grossUntil: number;
+  tareReadings: TimedReading[];
   overload: boolean;
   clockJumped: boolean;
   position: Position | null;
@@ -178,8 +188,12 @@ export class LiftCycle {
     this.pending = { read, lastAt: at };
   }
 
-  /** An indicator reading: the last stable one of each window is kept. */
-  weight(reading: WeightReading, _at: number): void {
+  /**
+   * An indicator reading. Stable ones are kept with their time; when a window closes, the last
+   * stable reading taken at or before the closing edge is the one used, so a reading that
+   * arrived while the sensor edge was still being debounced (the load already gone) is not.
+   */
+  weight(reading: WeightReading, at: number): void {
     const c = this.cycle;
     if (!c || (this.phase !== 'gross' && this.phase !== 'tare')) return;
     if (reading.status === 'overload') {
@@ -187,8 +201,9 @@ export class LiftCycle {
       return;
     }
     if (reading.status !== 'stable' || reading.weightG === null) return;
-    if (this.phase === 'gross') c.gross = reading;
-    else c.tare = reading;
+    const list = this.phase === 'gross' ? c.grossReadings : c.tareReadings;
+    list.push({ reading, at });
+    if (list.length > WINDOW_KEEP) list.shift();
   }
 
   /** A lifter sensor edge. Returns the lift it completed, if any. */
@@ -212,8 +227,9 @@ export class LiftCycle {
           this.counters.lifterSequenceErrors += 1;
         } else if (this.phase === 'tare' && this.cycle) {
           // Shaken twice at the top: the bin goes up again, the tare window starts over.
-          this.cycle.tare = null;
+          this.cycle.tareReadings = [];
         }
+        if (this.phase === 'gross' && this.cycle) this.cycle.grossUntil = at;
         this.phase = 'tipping';
         return [];
       case 'returned':
@@ -221,7 +237,10 @@ export class LiftCycle {
           this.counters.lifterSequenceErrors += 1;
           return [];
         }
-        if (this.phase === 'gross') this.counters.lifterSequenceErrors += 1;
+        if (this.phase === 'gross' && this.cycle) {
+          this.counters.lifterSequenceErrors += 1;
+          this.cycle.grossUntil = at;
+        }
         this.phase = 'tare';
         return [];
       case 'released':
@@ -260,8 +279,9 @@ export class LiftCycle {
     this.cycle = {
       startedAt: at,
       tag,
-      gross: null,
-      tare: null,
+      grossReadings: [],
+      grossUntil: Number.POSITIVE_INFINITY,
+      tareReadings: [],
       overload: false,
       clockJumped: false,
       position: this.position,
@@ -292,13 +312,15 @@ export class LiftCycle {
   private book(c: OpenCycle, at: number): LiftDraft {
     const flags = new Set<LiftFlag>();
     const k = this.counters;
+    const gross = lastUntil(c.grossReadings, c.grossUntil);
+    const tare = lastUntil(c.tareReadings, at);
     if (!c.tag) flags.add('no-tag');
-    if (!c.gross || !c.tare) flags.add('unstable');
+    if (!gross || !tare) flags.add('unstable');
     if (c.overload) flags.add('overload');
     let net: number | null = null;
-    if (c.gross && c.tare && c.gross.weightG !== null && c.tare.weightG !== null) {
-      if (c.gross.mode === c.tare.mode) {
-        net = c.gross.weightG - c.tare.weightG;
+    if (gross && tare && gross.weightG !== null && tare.weightG !== null) {
+      if (gross.mode === tare.mode) {
+        net = gross.weightG - tare.weightG;
         if (net < 0) flags.add('negative-net');
         else if (net < this.options.minimumG) flags.add('below-minimum');
       } else {
@@ -319,8 +341,8 @@ export class LiftCycle {
       truckId: this.options.truckId,
       startedAt: new Date(c.startedAt).toISOString(),
       tag: c.tag ? { scheme: c.tag.scheme, id: c.tag.id } : null,
-      grossWeightG: c.gross?.weightG ?? null,
-      tareWeightG: c.tare?.weightG ?? null,
+      grossWeightG: gross?.weightG ?? null,
+      tareWeightG: tare?.weightG ?? null,
       netWeightG: net,
       scaleIntervalG: this.options.scaleIntervalG,
       minimumG: this.options.minimumG,
@@ -331,4 +353,13 @@ export class LiftCycle {
     if (this.options.side) draft.side = this.options.side;
     return draft;
   }
+}
+
+/** The last reading taken at or before `until`. */
+function lastUntil(list: readonly TimedReading[], until: number): WeightReading | null {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const r = list[i];
+    if (r && r.at <= until) return r.reading;
+  }
+  return null;
 }

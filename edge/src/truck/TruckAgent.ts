@@ -6,29 +6,12 @@ import { type Logger, pino } from 'pino';
 import { DeviceLink, type DeviceLinkOptions } from '../mqtt/DeviceLink.js';
 import { loadLinkSecrets } from '../mqtt/secrets.js';
 import { Outbox } from '../outbox/Outbox.js';
-import type { SerialBinding } from '../serial/SerialTransport.js';
+import { LifterBoard } from '../firmata/LifterBoard.js';
+import { type SerialBinding, SerialTransport } from '../serial/SerialTransport.js';
 import { type AgentClock, CollectionRecorder } from './CollectionRecorder.js';
-import type { LifterSignal } from './LifterSignal.js';
 import { SystemdNotifier } from './SystemdNotifier.js';
 import type { TruckConfig } from './TruckConfig.js';
 import { decoderFor, TruckDevicePort } from './TruckDevicePort.js';
-
-/**
- * What the agent needs from the lifter's Firmata board: sensor edges and compactor fill in; the
- * cab lamp and buzzer out. `createLifterBoard` builds it from the config.
- */
-export interface LifterBoardPort {
-  onSignal(listener: (signal: LifterSignal) => void): void;
-  onVolumeFill(listener: (fill: number) => void): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Cab lamp "go unload". */
-  setGoUnload(on: boolean): void;
-  /** Buzzer: the bin just lifted is unknown (no tag, or not on today's route). */
-  warnUnknownBin(): void;
-  /** Health counters (reopens, handshake failures…). */
-  counters(): Record<string, number>;
-}
 
 /** Options of a `TruckAgent`. */
 export interface TruckAgentOptions {
@@ -36,8 +19,6 @@ export interface TruckAgentOptions {
   logger?: Logger;
   /** serialport binding for every device (tests plug simulated devices through MockBinding). */
   binding?: SerialBinding;
-  /** The lifter board; built from `config.devices.lifter` when absent. */
-  lifterBoard?: LifterBoardPort | null;
   clock?: AgentClock;
   /** Housekeeping period (cycle timeouts, status interval, watchdog), ms. */
   tickMs?: number;
@@ -64,7 +45,8 @@ export class TruckAgent {
   readonly link: DeviceLink;
   private readonly log: Logger;
   private readonly ports: TruckDevicePort<unknown>[] = [];
-  private readonly board: LifterBoardPort | null;
+  private readonly board: LifterBoard | null;
+  private readonly boardPort: SerialTransport | null;
   private readonly notifier: SystemdNotifier;
   private readonly timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -114,7 +96,19 @@ export class TruckAgent {
       else if (cmd.kind === 'truckConfig') this.recorder.configure(cmd.message);
     });
     this.createPorts(options.binding);
-    this.board = options.lifterBoard === undefined ? null : options.lifterBoard;
+    const lifter = config.devices.lifter;
+    this.boardPort = lifter
+      ? new SerialTransport(lifter.serial, {
+          ...(options.binding ? { binding: options.binding } : {}),
+          logger: this.log.child({ name: 'edge:serial:lifter' }),
+        })
+      : null;
+    this.board =
+      lifter && this.boardPort
+        ? new LifterBoard(this.boardPort, lifter.board, {
+            logger: this.log.child({ name: 'edge:firmata:lifter' }),
+          })
+        : null;
     this.wireBoard();
     this.notifier = new SystemdNotifier(this.log.child({ name: 'edge:truck:systemd' }));
     this.tickMs = options.tickMs ?? 1000;
@@ -128,7 +122,13 @@ export class TruckAgent {
     this.started = true;
     for (const p of this.ports) p.start();
     this.link.start();
-    if (this.board) await this.board.start();
+    if (this.board && this.boardPort) {
+      this.boardPort.start();
+      // The board may be unplugged at start-up: it connects whenever its port opens.
+      this.board
+        .start()
+        .catch((e: Error) => this.log.error({ err: e.message }, 'lifter board failed to start'));
+    }
     this.timers.push(setInterval(() => this.tick(), this.tickMs));
     const ind = this.config.devices.indicator;
     const indicator = this.ports.find((p) => p.role === 'indicator');
@@ -154,6 +154,7 @@ export class TruckAgent {
     for (const t of this.timers.splice(0)) clearInterval(t);
     await Promise.all(this.ports.map((p) => p.stop()));
     if (this.board) await this.board.stop();
+    if (this.boardPort) await this.boardPort.stop();
     await this.link.stop();
     this.outbox.close();
     this.log.info('truck agent stopped');
@@ -168,8 +169,10 @@ export class TruckAgent {
       h[`${p.role}Reopens`] = c.reopens;
       h[`${p.role}Losses`] = c.losses;
     }
-    for (const [k, v] of Object.entries(this.board?.counters() ?? {}))
-      h[`lifter${k[0]?.toUpperCase()}${k.slice(1)}`] = v;
+    if (this.boardPort) {
+      h.lifterReopens = this.boardPort.reopens;
+      h.lifterLosses = this.boardLosses;
+    }
     const link = this.link.status();
     h.mqttConnectionLosses = link.connectionLosses;
     h.invalidCommands = link.invalidCommands;
@@ -238,12 +241,24 @@ export class TruckAgent {
 
   private wireBoard(): void {
     const b = this.board;
-    if (!b) return;
-    b.onSignal((s) => this.recorder.lifter(s));
-    b.onVolumeFill((f) => this.recorder.volume(f));
-    this.recorder.on('advice', (a) => b.setGoUnload(a.action === 'unload'));
-    this.recorder.on('unknown-bin', () => b.warnUnknownBin());
+    if (!b || !this.boardPort) return;
+    b.on('lifter', (e) => this.recorder.lifter(e.signal, e.at));
+    b.on('pressure', (p) => this.recorder.volume(p.fill));
+    this.boardPort.on('lost', ({ cause }) => {
+      this.boardLosses += 1;
+      this.alert('lifter', cause);
+    });
+    let goUnload = false;
+    this.recorder.on('advice', (a) => {
+      goUnload = a.action === 'unload';
+      b.show(goUnload ? 'goUnload' : 'off');
+    });
+    this.recorder.on('unknown-bin', () => b.show('unknownBin'));
+    // The unknown-bin signal clears itself to "off": bring "go unload" back when it is due.
+    b.on('ready', () => b.show(goUnload ? 'goUnload' : 'off'));
   }
+
+  private boardLosses = 0;
 
   private alert(role: string, cause: Error | null): void {
     try {

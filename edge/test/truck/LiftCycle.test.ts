@@ -98,6 +98,20 @@ describe('LiftCycle', () => {
     expect(d?.netWeightG).toBe(50_000);
   });
 
+  it('ignores a reading taken after the closing edge but processed before it (debounced sensor)', () => {
+    const c = new LiftCycle(OPTIONS);
+    c.lifter({ signal: 'hooked', at: T0 });
+    c.tag(TAG, T0);
+    c.weight(stable(60_000), T0 + 1000);
+    c.lifter({ signal: 'tipped', at: T0 + 2000 });
+    c.lifter({ signal: 'returned', at: T0 + 3000 });
+    c.weight(stable(14_000), T0 + 4000);
+    // The clamp opened at T0 + 5000; the empty lifter's 0 kg arrived before the debounced edge.
+    c.weight(stable(0), T0 + 5010);
+    const [d] = c.lifter({ signal: 'released', at: T0 + 5000 });
+    expect(d).toMatchObject({ tareWeightG: 14_000, netWeightG: 46_000, flags: [] });
+  });
+
   it('flags unstable and keeps weights null when the indicator never stabilises', () => {
     const c = new LiftCycle(OPTIONS);
     const [d] = lift(c, T0, { gross: [motion(80_000), motion(81_000)] });

@@ -59,6 +59,8 @@ const LIFT = {
   returned: 4500,
   settleTare: 5500,
   release: 7000,
+  /** The clamp opens first; the bin leaves the weighing cells as it is lowered to the ground. */
+  binOff: 8000,
 };
 
 /**
@@ -139,6 +141,7 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
     w.setLoad(bin.binTareG, !bin.unstable);
     await at(LIFT.release);
     w.setClamp(false);
+    await at(LIFT.binOff);
     w.setLoad(0, true);
     if (!this.stopped) this.emit('lift-done', lift);
   }

@@ -1,0 +1,173 @@
+import { encodeMessage, LiftEvent, type RouteCommand, TruckStatus, topicFor } from '@releve/shared';
+import { waitFor } from '@releve/shared/testing/index';
+import { type DrivenLift, RouteDriver } from '@releve/firmware-sim/truck/RouteDriver';
+import { type RouteFile, routeCommandOf } from '@releve/firmware-sim/truck/RouteFile';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mosquittoAvailable, TestBroker } from '../fixtures/broker.js';
+import { EventCollector } from '../mqtt/fixtures/collector.js';
+import { truckRig } from './fixtures/truckRig.js';
+
+const hasMosquitto = await mosquittoAvailable();
+
+const ROUTE: RouteFile = {
+  routeId: 'e2e',
+  date: '2026-11-28',
+  stops: [
+    {
+      type: 'bin',
+      tagId: '0000000A01',
+      scheme: 'em4100',
+      volumeL: 240,
+      binTareG: 14_000,
+      wasteG: 42_500,
+      unstable: false,
+      lat: 43.651,
+      lon: 3.541,
+    },
+    {
+      type: 'bin',
+      tagId: null,
+      scheme: 'em4100',
+      volumeL: 240,
+      binTareG: 14_000,
+      wasteG: 30_000,
+      unstable: false,
+    },
+    {
+      type: 'bin',
+      tagId: '0000000A03',
+      scheme: 'em4100',
+      volumeL: 240,
+      binTareG: 14_000,
+      wasteG: 3000,
+      unstable: false,
+    },
+    { type: 'unload' },
+    {
+      type: 'bin',
+      tagId: '0000000A04',
+      scheme: 'em4100',
+      volumeL: 240,
+      binTareG: 14_000,
+      wasteG: 60_000,
+      unstable: true,
+    },
+    {
+      type: 'bin',
+      tagId: '0000000A05',
+      scheme: 'em4100',
+      volumeL: 240,
+      binTareG: 14_000,
+      wasteG: 55_500,
+      unstable: false,
+    },
+  ],
+};
+
+describe.skipIf(!hasMosquitto)('TruckAgent against the simulated truck (MockBinding) and Mosquitto', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await TestBroker.start();
+  });
+  afterAll(async () => {
+    await broker?.dispose();
+  });
+
+  it('books every lift of a route with the instrument weights, flags and trips, and reports status', async () => {
+    const collector = await EventCollector.connect(broker.url, 'releve/v1/trucks/truck-e2e/#');
+    const rig = truckRig({ brokerUrl: broker.url, truckId: 'truck-e2e' });
+    const driver = new RouteDriver(rig.truck, { timeScale: 0.1, travelMs: 1500, bodyVolumeL: 300 });
+    const driven: DrivenLift[] = [];
+    driver.on('lift-done', (l) => driven.push(l));
+    try {
+      // The cloud publishes today's route, retained, before the truck connects.
+      const cloud = await mqtt.connectAsync(broker.url, { clientId: 'cloud-e2e', protocolVersion: 4 });
+      const route: RouteCommand = routeCommandOf(ROUTE, 1, new Date());
+      await cloud.publishAsync(topicFor('route', 'truck-e2e'), encodeMessage('route', route), {
+        qos: 1,
+        retain: true,
+      });
+      await cloud.endAsync();
+
+      await rig.agent.start();
+      await waitFor(() => rig.agent.recorder.advisor.nextStops().length === 5, 20_000, 'route received');
+      await waitFor(() => rig.truck.board.isReportingDigital(2), 20_000, 'lifter board handshake');
+      await driver.run(ROUTE);
+
+      const lifts = () => collector.firsts.filter((d) => d.topic.endsWith('/lifts'));
+      await waitFor(() => lifts().length === 5, 30_000, '5 lifts at the broker');
+      const got = lifts().map((d) => LiftEvent.parse(d.message));
+      expect(got.map((l) => l.tag?.id ?? null)).toEqual([
+        '0000000A01',
+        null,
+        '0000000A03',
+        '0000000A04',
+        '0000000A05',
+      ]);
+      expect(got.map((l) => l.tripSeq)).toEqual([1, 1, 1, 2, 2]);
+      expect(got.map((l) => l.flags)).toEqual([[], ['no-tag'], ['below-minimum'], ['unstable'], []]);
+      for (const [i, l] of got.entries()) {
+        const d = driven[i]!;
+        if (l.flags.includes('unstable')) {
+          expect(l.netWeightG).toBeNull();
+          continue;
+        }
+        expect(l).toMatchObject({
+          grossWeightG: d.grossG,
+          tareWeightG: d.tareG,
+          netWeightG: d.netG,
+          scaleIntervalG: 500,
+          minimumG: 5000,
+        });
+      }
+      expect(got[0]?.position).toMatchObject({
+        lat: expect.closeTo(43.651, 4),
+        lon: expect.closeTo(3.541, 4),
+      });
+      expect(new Set(got.map((l) => l.id)).size).toBe(5);
+
+      const statuses = () =>
+        collector.firsts.filter((d) => d.topic.endsWith('/status')).map((d) => TruckStatus.parse(d.message));
+      await waitFor(
+        () => statuses().some((s) => s.tripSeq === 2 && s.liftsThisTrip === 2),
+        10_000,
+        'trip 2 status',
+      );
+      const last = statuses().at(-1)!;
+      expect(last).toMatchObject({
+        truckId: 'truck-e2e',
+        tripSeq: 2,
+        liftsThisTrip: 2,
+        payloadG: 55_500,
+        maxPayloadG: 9_500_000,
+      });
+      expect(last.advice).toEqual({ action: 'unload', reason: 'route-done', binsUntilFull: 0 });
+      expect(last.health).toMatchObject({
+        lifts: 5,
+        liftsNoTag: 1,
+        liftsUnstable: 1,
+        liftsBelowMinimum: 1,
+        unloads: 1,
+        unknownBins: 1,
+      });
+      expect(last.health.rfidBadFrames).toBe(0);
+      const trip1 = statuses()
+        .filter((s) => s.tripSeq === 1)
+        .at(-1)!;
+      expect(trip1.payloadG).toBe(42_500 + 30_000 + 3000);
+      // Sequence numbers of everything the truck sent have no gap: nothing lost.
+      const seqs = collector.firsts
+        .filter((d) => !d.topic.endsWith('/online'))
+        .map((d) => d.seq)
+        .sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+      // The unknown bin sounded the buzzer; the route-done advice lit the LED.
+      await waitFor(() => rig.truck.board.outputOf(13) === 1, 10_000, 'go-unload LED');
+    } finally {
+      driver.stop();
+      await rig.stop();
+      await collector.close();
+    }
+  }, 120_000);
+});
