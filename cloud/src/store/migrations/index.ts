@@ -2,6 +2,7 @@ import { registryMigration } from './001-registry.js';
 import { truckEventsMigration } from './002-truck-events.js';
 import { beaconSeriesMigration } from './003-beacon-series.js';
 import { deadLettersMigration } from './004-dead-letters.js';
+import { liftPageIndexesMigration } from './005-lift-page-indexes.js';
 import type { Migration } from './Migration.js';
 
 export type { Migration } from './Migration.js';
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly Migration[] = [
   truckEventsMigration,
   beaconSeriesMigration,
   deadLettersMigration,
+  liftPageIndexesMigration,
 ];
