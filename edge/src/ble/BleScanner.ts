@@ -171,6 +171,7 @@ export class BleScanner {
       for (const address of Object.keys(pending)) {
         if (!this.#lastHeard.has(address.split(':').join(''))) {
           delete pending[address];
+          this.stats.purged += 1;
           n += 1;
         }
       }
