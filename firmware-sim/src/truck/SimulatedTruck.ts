@@ -1,59 +1,14 @@
-import { encodeNmeaGga, encodeNmeaRmc } from '@releve/shared/protocols/nmea-encoders';
-import { encodeEm4100, encodeFdxbBinary } from '@releve/shared/protocols/rfid-encoders';
-import { encodeStGs } from '@releve/shared/protocols/weight-encoders';
+import { GpsSim } from '../devices/GpsSim.js';
+import { type RfidProtocol, RfidReaderSim } from '../devices/RfidReaderSim.js';
+import { type IndicatorProtocol, WeighingIndicatorSim } from '../devices/WeighingIndicatorSim.js';
 import { FirmataBoardSim } from '../firmata/FirmataBoardSim.js';
 import type { MockDeviceBinding } from '../pty/MockDeviceBinding.js';
-import type { SerialDevice } from '../pty/SerialDevice.js';
 import type { TruckWorld } from './RouteDriver.js';
-
-/**
- * A serial device that sends its current frame every `intervalMs` (continuous-output
- * indicators, RFID modules repeating while a tag is in the field, GNSS receivers).
- */
-export class StreamingSerialDevice implements SerialDevice {
-  private frame: (() => Uint8Array) | null = null;
-  private readonly listeners = new Set<(bytes: Uint8Array) => void>();
-  private timer: NodeJS.Timeout | undefined;
-  /** Frames sent so far. */
-  sent = 0;
-
-  constructor(private readonly intervalMs: number) {}
-
-  /** What to send each interval (null: silence). */
-  setFrame(frame: (() => Uint8Array) | null): void {
-    this.frame = frame;
-    if (frame && !this.timer) {
-      this.timer = setInterval(() => this.tick(), this.intervalMs);
-      this.tick();
-    } else if (!frame && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
-  }
-
-  onData(listener: (bytes: Uint8Array) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  write(_bytes: Uint8Array): void {
-    // Continuous-output devices ignore what the host sends.
-  }
-
-  stop(): void {
-    this.setFrame(null);
-  }
-
-  private tick(): void {
-    const f = this.frame?.();
-    if (!f) return;
-    this.sent += 1;
-    for (const l of this.listeners) l(f);
-  }
-}
 
 /** Options of a `SimulatedTruck`. */
 export interface SimulatedTruckOptions {
+  rfidProtocol?: RfidProtocol;
+  indicatorProtocol?: IndicatorProtocol;
   /** Indicator output period, ms (10 frames/s by default). */
   indicatorIntervalMs?: number;
   /** RFID module repeat period while a tag is in the field, ms (EM4100 modules: ~50 ms). */
@@ -74,27 +29,31 @@ export interface SimulatedTruckOptions {
 }
 
 /**
- * The simulated truck's devices, speaking the real bytes: an EM4100/FDX-B reader, an ST,GS
- * indicator streaming at 10 frames/s, the lifter's Arduino (StandardFirmata, `FirmataBoardSim`)
- * with clamp and arm sensors and the compactor pressure transducer, and an NMEA receiver. It is
+ * The simulated truck's devices, speaking the real bytes: an RFID reader (`RfidReaderSim`), a
+ * weighing indicator streaming at 10 frames/s (`WeighingIndicatorSim`), the lifter's Arduino (StandardFirmata, `FirmataBoardSim`)
+ * with clamp and arm sensors and the compactor pressure transducer, and an NMEA receiver (`GpsSim`). It is
  * the `TruckWorld` a `RouteDriver` moves.
  */
 export class SimulatedTruck implements TruckWorld {
-  readonly rfid: StreamingSerialDevice;
-  readonly indicator: StreamingSerialDevice;
-  readonly gps: StreamingSerialDevice;
+  readonly rfid: RfidReaderSim;
+  readonly indicator: WeighingIndicatorSim;
+  readonly gps: GpsSim;
   readonly board = new FirmataBoardSim();
   private readonly pins: NonNullable<SimulatedTruckOptions['pins']>;
   private readonly pressure: NonNullable<SimulatedTruckOptions['pressure']>;
   private readonly strokeMs: number;
   private strokeTimer: NodeJS.Timeout | undefined;
-  private position = { lat: 43.65, lon: 3.55 };
-  private noise = 0;
 
   constructor(options: SimulatedTruckOptions = {}) {
-    this.rfid = new StreamingSerialDevice(options.rfidIntervalMs ?? 50);
-    this.indicator = new StreamingSerialDevice(options.indicatorIntervalMs ?? 100);
-    this.gps = new StreamingSerialDevice(options.gpsIntervalMs ?? 1000);
+    this.rfid = new RfidReaderSim({
+      protocol: options.rfidProtocol ?? 'em4100',
+      repeatMs: options.rfidIntervalMs ?? 50,
+    });
+    this.indicator = new WeighingIndicatorSim({
+      protocol: options.indicatorProtocol ?? 'st-gs',
+      framePeriodMs: options.indicatorIntervalMs ?? 100,
+    });
+    this.gps = new GpsSim({ periodMs: options.gpsIntervalMs ?? 1000 });
     this.pins = options.pins ?? { clamp: 2, armTop: 3, pressureChannel: 0 };
     this.pressure = options.pressure ?? {
       rawAtZero: 0,
@@ -104,11 +63,9 @@ export class SimulatedTruck implements TruckWorld {
       fullBar: 180,
     };
     this.strokeMs = options.strokeMs ?? 600;
-    this.setLoad(0, true);
-    this.gps.setFrame(() => {
-      const p = { atMs: Date.now(), ...this.position, valid: true };
-      return Buffer.concat([encodeNmeaRmc(p), encodeNmeaGga(p, { hdop: 0.9, satellites: 9, altitudeM: 60 })]);
-    });
+    this.rfid.start();
+    this.indicator.start();
+    this.gps.start();
   }
 
   /** Plugs the four devices onto a `MockDeviceBinding` at the given paths. */
@@ -123,26 +80,11 @@ export class SimulatedTruck implements TruckWorld {
   }
 
   showTag(tag: { scheme: 'em4100' | 'fdx-b'; id: string } | null): void {
-    if (!tag) {
-      this.rfid.setFrame(null);
-      return;
-    }
-    const frame = tag.scheme === 'em4100' ? encodeEm4100(tag.id) : encodeFdxbBinary(tag.id);
-    this.rfid.setFrame(() => frame);
+    this.rfid.showTag(tag);
   }
 
   setLoad(grams: number, settled: boolean): void {
-    this.indicator.setFrame(() => {
-      // A load in motion wobbles by up to ±2 kg around its value.
-      this.noise = settled ? 0 : ((this.noise + 1700) % 4000) - 2000;
-      return encodeStGs({
-        status: settled ? 'stable' : 'motion',
-        mode: 'gross',
-        weightG: Math.max(0, Math.round(grams + this.noise)),
-        unit: 'kg',
-        decimals: 1,
-      });
-    });
+    this.indicator.setLoad(grams, settled);
   }
 
   setClamp(closed: boolean): void {
@@ -171,7 +113,7 @@ export class SimulatedTruck implements TruckWorld {
   }
 
   setPosition(lat: number, lon: number): void {
-    this.position = { lat, lon };
+    this.gps.setPosition(lat, lon);
   }
 
   /** Stops every device's timers. */
