@@ -141,20 +141,17 @@ export async function loadCloudConfig(
   overrides: CloudConfigInput = {},
 ): Promise<CloudConfig> {
   const fromFile = file ? await readConfigFile(file) : {};
-  const r = CloudConfig.safeParse(mergeConfig(fromFile, overrides));
+  const merged = mergeConfig(fromFile, overrides);
+  const r = CloudConfig.safeParse(merged);
   const problems = r.success
     ? []
     : r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  if (r.success) {
-    const b = r.data.broker;
-    const files: [string, string | null][] = [
-      ['broker.passwordFile', b.passwordFile],
-      ['broker.aclFile', b.aclFile],
-      ['broker.tlsCert', b.tlsCert],
-      ['broker.tlsKey', b.tlsKey],
-    ];
-    for (const [key, path] of files) {
-      if (path) await access(path).catch(() => problems.push(`${key}: cannot read ${path}`));
+  // files are checked even when the schema failed, so one run shows every problem
+  const broker = isObject(merged) && isObject(merged.broker) ? merged.broker : {};
+  for (const key of ['passwordFile', 'aclFile', 'tlsCert', 'tlsKey']) {
+    const path = broker[key];
+    if (typeof path === 'string' && path !== '') {
+      await access(path).catch(() => problems.push(`broker.${key}: cannot read ${path}`));
     }
   }
   if (problems.length > 0 || !r.success) {
