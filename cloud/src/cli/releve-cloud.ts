@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { tokenCommand } from '../auth/tokenCommand.js';
 import { CloudError } from '../errors.js';
+import { registryCommand } from '../registry/registryCommand.js';
 import { deviceCommand, userCommand } from './credentialCommands.js';
 import { demoCommand } from './demoCommand.js';
 import { serveCommand } from './serveCommand.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .addCommand(deviceCommand())
     .addCommand(userCommand())
     .addCommand(tokenCommand())
+    .addCommand(registryCommand())
     .showHelpAfterError();
 }
 
