@@ -39,11 +39,6 @@ export function bytesOf(text: string): Uint8Array {
   return out;
 }
 
-/** True for `0`–`9`, `A`–`F` (upper case only, as RDM6300-type readers send). */
-export function isUpperHexDigit(b: number): boolean {
-  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46);
-}
-
 /** Two-digit upper-case hex of a byte. */
 export function hex2(b: number): string {
   return b.toString(16).toUpperCase().padStart(2, '0');

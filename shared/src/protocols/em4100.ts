@@ -7,7 +7,7 @@
  * bytes. The module repeats the frame every ~50 ms while the tag is in the field.
  * Example: `02 31 30 30 30 38 36 46 34 34 34 32 36 03` → data `10 00 86 F4 44`, checksum `26`.
  */
-import { hex2, latin1 } from './byte-stream.js';
+import { hex2 } from './byte-stream.js';
 import { FixedFrameDecoder } from './fixed-frame-decoder.js';
 import type { DecodedFrame, TagRead } from './types.js';
 
@@ -16,8 +16,12 @@ export const EM4100_FRAME_LENGTH = 14;
 const STX = 0x02;
 const ETX = 0x03;
 
-function isHexChar(b: number): boolean {
-  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
+/** Value of an ASCII hex digit (either case), or -1. */
+function nibble(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x41 && b <= 0x46) return b - 0x37;
+  if (b >= 0x61 && b <= 0x66) return b - 0x57;
+  return -1;
 }
 
 /** XOR checksum of the 5 data bytes of an EM4100 id given as 10 hex digits. */
@@ -34,11 +38,15 @@ export class Em4100Decoder extends FixedFrameDecoder<TagRead> {
 
   protected override judge(frame: Uint8Array): DecodedFrame<TagRead> | null {
     if (frame[EM4100_FRAME_LENGTH - 1] !== ETX) return null;
-    for (let i = 1; i <= 12; i += 1) if (!isHexChar(frame[i] ?? 0)) return null;
-    const text = latin1(frame.subarray(1, 13)).toUpperCase();
-    const id = text.slice(0, 10);
-    const sent = Number.parseInt(text.slice(10, 12), 16);
-    const computed = em4100Checksum(id);
+    const bytes: number[] = [];
+    for (let i = 1; i <= 12; i += 2) {
+      const hi = nibble(frame[i] ?? 0);
+      const lo = nibble(frame[i + 1] ?? 0);
+      if (hi < 0 || lo < 0) return null;
+      bytes.push((hi << 4) | lo);
+    }
+    const sent = bytes[5] ?? 0;
+    const computed = bytes.slice(0, 5).reduce((x, b) => x ^ b, 0);
     if (sent !== computed) {
       return {
         ok: false,
@@ -46,6 +54,7 @@ export class Em4100Decoder extends FixedFrameDecoder<TagRead> {
         raw: frame,
       };
     }
+    const id = bytes.slice(0, 5).map(hex2).join('');
     return { ok: true, value: { scheme: 'em4100', id }, raw: frame };
   }
 }
