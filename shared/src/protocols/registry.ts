@@ -20,6 +20,12 @@ interface KindValue {
   position: PositionFix;
 }
 
+/** Per-port settings some protocols take (the others ignore them). */
+export interface DecoderOptions {
+  /** ST,GS: the RS-485 address of the indicator to listen to (2 chars). */
+  address?: string;
+}
+
 /** One registered protocol. */
 export interface ProtocolEntry<K extends ProtocolKind = ProtocolKind> {
   kind: K;
@@ -27,7 +33,7 @@ export interface ProtocolEntry<K extends ProtocolKind = ProtocolKind> {
   /** Usual serial settings of devices speaking it. */
   serial: { baudRate: number; dataBits: 7 | 8; parity: 'none' | 'even'; stopBits: 1 };
   /** A fresh decoder (decoders keep state: one per port). */
-  createDecoder(): FrameDecoder<KindValue[K]>;
+  createDecoder(options?: DecoderOptions): FrameDecoder<KindValue[K]>;
 }
 
 const N81 = { dataBits: 8, parity: 'none', stopBits: 1 } as const;
@@ -56,7 +62,7 @@ export const PROTOCOLS = {
     kind: 'weight',
     description: 'ST,GS ASCII indicator output: "ST,GS,+0012.34kg" (optional RS-485 address)',
     serial: { baudRate: 9600, ...N81 },
-    createDecoder: () => new StGsDecoder(),
+    createDecoder: (options?: DecoderOptions) => new StGsDecoder({ address: options?.address }),
   },
   toledo: {
     kind: 'weight',

@@ -1,6 +1,7 @@
 /** The protocol registry the truck agent's config and `decode --protocol` use. */
 import { describe, expect, it } from 'vitest';
 import { encodeEm4100, encodeMtSics, encodeNmeaRmc } from '../../src/protocols/encoders.js';
+import { bytes } from './stream-support.js';
 import { isProtocolName, PROTOCOL_NAMES, PROTOCOLS, protocolsOfKind } from '../../src/protocols/registry.js';
 
 describe('protocol registry', () => {
@@ -21,6 +22,12 @@ describe('protocol registry', () => {
     a.push(frame.subarray(0, 5));
     expect(b.push(frame.subarray(5))).toEqual([]);
     expect(a.push(frame.subarray(5))).toHaveLength(1);
+  });
+
+  it('passes the RS-485 address to the ST,GS decoder', () => {
+    const d = PROTOCOLS['st-gs'].createDecoder({ address: '02' });
+    const frames = d.push(bytes('01ST,GS,+0001.00kg\r\n02ST,GS,+0002.00kg\r\n'));
+    expect(frames.map((f) => f.ok && f.value.weightG)).toEqual([2_000]);
   });
 
   it('decodes what each protocol kind is meant to', () => {
