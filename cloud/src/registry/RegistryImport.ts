@@ -65,6 +65,12 @@ export class RegistryImport {
     const rows: Row<RegistryFile>[] = [];
     const keys = new Map<string, number>();
     for (const r of table.rows) {
+      // Keys from the raw cells, so a repeated id is reported even on a row that fails.
+      const key = keyOf(kind, r.values);
+      const first = keys.get(key);
+      if (first !== undefined)
+        this.#errors.push(`${fileName}:${r.line}: ${key} already given on line ${first}`);
+      else keys.set(key, r.line);
       const parsed = schema.safeParse(r.values);
       if (!parsed.success) {
         for (const i of parsed.error.issues) {
@@ -72,13 +78,7 @@ export class RegistryImport {
         }
         continue;
       }
-      const row = { ...parsed.data, line: r.line } as Row<RegistryFile>;
-      const key = keyOf(kind, row);
-      const first = keys.get(key);
-      if (first !== undefined)
-        this.#errors.push(`${fileName}:${r.line}: ${key} already given on line ${first}`);
-      else keys.set(key, r.line);
-      rows.push(row);
+      rows.push({ ...parsed.data, line: r.line } as Row<RegistryFile>);
     }
     (this.#rows as Record<string, Row<RegistryFile>[]>)[kind] = rows;
   }

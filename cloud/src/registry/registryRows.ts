@@ -52,7 +52,7 @@ export const TagCell = z
     if (/^[0-9A-Fa-f]{10}$/.test(s)) return { scheme: 'em4100' as const, id: s.toUpperCase() };
     const fdx = /^(\d{3})[- ]?(\d{12})$/.exec(s);
     if (fdx) return { scheme: 'fdx-b' as const, id: `${fdx[1]}-${fdx[2]}` };
-    ctx.addIssue({ code: 'custom', message: 'tag: EM4100 10 hex digits or FDX-B CCC-NNNNNNNNNNNN' });
+    ctx.addIssue({ code: 'custom', message: 'EM4100 10 hex digits or FDX-B CCC-NNNNNNNNNNNN' });
     return z.NEVER;
   });
 
