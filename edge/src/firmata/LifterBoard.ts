@@ -59,6 +59,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   private lastEmittedBar: number | undefined;
   private signalTimer: NodeJS.Timeout | undefined;
   private connecting: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly transport: SerialTransport,
@@ -104,8 +105,8 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
 
   /**
    * Waits for the port, handshakes and configures the board. Rejects with `board-handshake` when
-   * the board does not answer within `handshakeTimeoutMs` of the port opening. Reconnects after
-   * a lost port happen on their own afterwards.
+   * the board does not answer within `handshakeTimeoutMs` of the port opening; it keeps trying
+   * in the background until `stop()`. Reconnects after a lost port happen on their own.
    */
   async start(): Promise<void> {
     if (this.running) return;
@@ -137,6 +138,8 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     this.transport.off('lost', this.onLost);
     if (this.signalTimer) clearTimeout(this.signalTimer);
     this.signalTimer = undefined;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const s = this.session;
     if (s?.configured && this.transport.isOpen) {
       s.led.stop();
@@ -151,10 +154,18 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   }
 
   private readonly onOpen = () => {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (!this.running || this.session) return;
     const connecting = this.connect();
     this.connecting = connecting;
-    connecting.catch((err: Error) => this.log.error({ err: err.message }, 'lifter board handshake failed'));
+    connecting.catch((err: Error) => {
+      this.log.error({ err: err.message }, 'lifter board handshake failed');
+      // A board still booting, or flashed with another sketch: keep asking while the port is open.
+      if (this.running && this.transport.isOpen && !this.session) {
+        this.retryTimer = setTimeout(this.onOpen, this.settings.handshakeTimeoutMs);
+      }
+    });
   };
 
   private readonly onLost = () => {

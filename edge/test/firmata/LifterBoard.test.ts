@@ -171,16 +171,40 @@ describe('LifterBoard (johnny-five) against FirmataBoardSim over MockBinding', (
     await waitFor(() => signals().includes('hooked'), 10_000, 'events after the reconnect');
   });
 
-  it('rejects start() with board-handshake when nothing answers', async () => {
-    const rig = lifterRig({ handshakeTimeoutMs: 1_500, versionQueryDelayMs: 100 });
+  it('rejects start() with board-handshake when nothing answers, then keeps asking until the board speaks', async () => {
+    const rig = lifterRig({ handshakeTimeoutMs: 1_000, versionQueryDelayMs: 100 });
     rigs.push(rig);
-    // A mute board: it swallows every byte and never speaks.
-    rig.sim.hostConnected = () => {};
-    rig.sim.write = () => {};
+    // A board still busy with something else: it swallows every byte and never speaks.
+    const { sim } = rig;
+    const firmata = sim.write.bind(sim);
+    let queries = 0;
+    sim.hostConnected = () => {};
+    sim.write = (bytes) => {
+      if (bytes.includes(0xf9)) queries += 1;
+    };
     rig.transport.start();
     const err = await rig.lifter.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EdgeError);
     expect((err as EdgeError).code).toBe(EdgeErrorCode.BoardHandshake);
     expect(rig.lifter.isReady).toBe(false);
+    // Now StandardFirmata is running: the next retry's version query gets its answer.
+    sim.write = firmata;
+    const queriesBefore = queries;
+    await waitFor(() => rig.lifter.isReady, 15_000, 'the retried handshake');
+    expect(queriesBefore).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stop() leaves no timer behind, even with a blinking signal and its auto-clear pending', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const rig = lifterRig({ unknownBinHoldMs: 60_000 });
+    rig.transport.start();
+    await rig.lifter.start();
+    rig.lifter.show('unknownBin');
+    await waitFor(() => rig.levelsOf(rig.lifter.settings.ledPin).length >= 2, 10_000, 'blinking');
+    expect(timers()).toBeGreaterThan(before);
+    await rig.stop();
+    // `before` may hold a timer of the test runner's that ends meanwhile: ours must all be gone.
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 });
