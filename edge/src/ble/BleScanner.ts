@@ -65,7 +65,10 @@ const SETCAP_FIX = 'sudo setcap cap_net_raw+eip $(eval readlink -f $(which node)
 const RSSI_MIN = -127;
 const RSSI_MAX = 20;
 
+const FEAA_LE = [0xaa, 0xfe];
+
 function hexLe(uuid: string): number[] | null {
+  if (uuid === 'feaa') return FEAA_LE; // Eddystone: the common case, without parsing
   if (!/^[0-9a-f]+$/i.test(uuid) || ![4, 8, 32].includes(uuid.length)) return null;
   const bytes: number[] = [];
   for (let i = uuid.length - 2; i >= 0; i -= 2) bytes.push(Number.parseInt(uuid.slice(i, i + 2), 16));
@@ -227,23 +230,34 @@ export class BleScanner {
 
   /** AD bytes of this packet only: the Buffers noble created for it (see the file comment). */
   #rebuild(p: NoblePeripheral): Uint8Array {
-    const parts: number[] = [];
     const adv = p.advertisement;
+    const parts: { type: number; prefix: number[]; data: Buffer }[] = [];
+    let size = 0;
     const m = adv.manufacturerData;
     if (m && !this.#reported.has(m) && m.length <= 253) {
       this.#reported.add(m);
-      parts.push(m.length + 1, 0xff, ...m);
+      parts.push({ type: 0xff, prefix: [], data: m });
+      size += 2 + m.length;
     }
     for (const s of adv.serviceData ?? []) {
       if (this.#reported.has(s.data)) continue;
       this.#reported.add(s.data);
       const uuid = hexLe(s.uuid);
-      if (!uuid) continue;
-      const type = SERVICE_DATA_TYPE[uuid.length];
-      if (type === undefined || uuid.length + s.data.length > 253) continue;
-      parts.push(uuid.length + s.data.length + 1, type, ...uuid, ...s.data);
+      const type = uuid ? SERVICE_DATA_TYPE[uuid.length] : undefined;
+      if (!uuid || type === undefined || uuid.length + s.data.length > 253) continue;
+      parts.push({ type, prefix: uuid, data: s.data });
+      size += 2 + uuid.length + s.data.length;
     }
-    return Uint8Array.from(parts);
+    const out = new Uint8Array(size);
+    let i = 0;
+    for (const part of parts) {
+      out[i] = 1 + part.prefix.length + part.data.length;
+      out[i + 1] = part.type;
+      out.set(part.prefix, i + 2);
+      out.set(part.data, i + 2 + part.prefix.length);
+      i += 2 + part.prefix.length + part.data.length;
+    }
+    return out;
   }
 
   async #loadNoble(): Promise<NobleLike> {

@@ -33,6 +33,8 @@ export interface BeaconGatewayOptions {
   /** A noble instance to scan with (the simulator's); default: the real one, loaded lazily. */
   noble?: NobleLike;
   logger?: Logger;
+  /** Turn noble's cache purge off: only for the benchmark that shows why it exists. */
+  scannerPurge?: boolean;
 }
 
 /** Per-beacon alerts are repeated at most this often. */
@@ -87,6 +89,7 @@ export class BeaconGateway {
       hciDeviceId: o.config.scanner.hciDeviceId,
       purgeAfterMs: o.config.scanner.purgeAfterS * 1000,
       maxTracked: o.config.scanner.maxTracked,
+      purge: o.scannerPurge,
       onReport: (r) => this.handleReport(r),
       logger: this.#log.child({ name: 'edge:ble:scanner' }),
     });
