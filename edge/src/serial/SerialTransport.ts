@@ -86,6 +86,8 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
   private running = false;
   private readonly presenceCheckMs: number;
   private presenceTimer: NodeJS.Timeout | undefined;
+  /** Closing of the last lost stream, which `stop()` waits for. */
+  private closingLost: Promise<void> | undefined;
 
   constructor(
     settings: SerialDeviceSettings | ({ path: string } & Partial<SerialDeviceSettings>),
@@ -132,10 +134,21 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
     this.inFlight = this.attemptOpen();
   }
 
-  /** Resolves once the port is open (at once when it already is). */
+  /** Resolves once the port is open (at once when it already is); rejects with `port-closed` if stopped first. */
   whenOpen(): Promise<void> {
     if (this.current === 'open') return Promise.resolve();
-    return new Promise((resolve) => this.once('open', () => resolve()));
+    return new Promise((resolve, reject) => {
+      const onState = (state: SerialTransportState) => {
+        if (state === 'open') {
+          this.off('state', onState);
+          resolve();
+        } else if (state === 'closed') {
+          this.off('state', onState);
+          reject(new EdgeError(EdgeErrorCode.PortClosed, `${this.path} was stopped before it opened`));
+        }
+      };
+      this.on('state', onState);
+    });
   }
 
   /** Writes bytes; resolves once the binding handed them to the OS. Rejects when the port is not open. */
@@ -166,6 +179,7 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
     const stream = this.stream;
     this.stream = undefined;
     if (stream) await closeQuietly(stream);
+    await this.closingLost;
     this.setState('closed');
   }
 
@@ -214,7 +228,7 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
     this.stream = undefined;
     this.stopPresenceCheck();
     stream.removeAllListeners('data');
-    void closeQuietly(stream);
+    this.closingLost = closeQuietly(stream);
     if (!this.running) return;
     this.log.warn({ err: cause?.message }, 'serial port lost');
     this.emit('lost', { cause });
@@ -258,6 +272,12 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
 async function closeQuietly(stream: SerialPortStream): Promise<void> {
   if (stream.isOpen) {
     await new Promise<void>((resolve) => stream.close(() => resolve()));
+  } else if (stream.closing) {
+    // A disconnect is closing it already: wait for the binding to let go of the device.
+    await new Promise<void>((resolve) => {
+      stream.once('close', () => resolve());
+      stream.once('error', () => resolve());
+    });
   }
   stream.removeAllListeners();
   // A swallowed late error (the stream may still emit one while being torn down) must not throw.

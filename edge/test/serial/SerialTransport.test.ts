@@ -128,6 +128,17 @@ describe('SerialTransport over MockBinding', () => {
     expect(transport.reopens).toBe(2);
   });
 
+  it('whenOpen() rejects with port-closed when the transport is stopped before the device appears', async () => {
+    const { transport, binding, path } = setup();
+    binding.unplug(path);
+    transport.start();
+    const waiting = transport.whenOpen().catch((e: unknown) => e);
+    await transport.stop();
+    const err = await waiting;
+    expect(err).toBeInstanceOf(EdgeError);
+    expect((err as EdgeError).code).toBe(EdgeErrorCode.PortClosed);
+  });
+
   it('stop() cancels a pending reopen and leaves no timer behind', async () => {
     const { transport, binding, path } = setup({
       initialDelayMs: 5_000,
