@@ -108,11 +108,13 @@ export async function main(argv: string[]): Promise<void> {
         process.exitCode = 1;
         return;
       }
-      await agent.start();
-      await new Promise<void>((resolve) => {
+      // Signals are listened to before starting, so a stop during start-up is still clean.
+      const stopRequested = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      await agent.start();
+      await stopRequested;
       await agent.stop();
     });
 
