@@ -42,9 +42,13 @@ describe('CompactorFillEstimator', () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 1023 }), { minLength: 1, maxLength: 300 }), (raws) => {
         const est = new CompactorFillEstimator(defaults);
         let t = 0;
+        const tick = () => {
+          t += 100;
+          return t;
+        };
         let prev: { bar: number; fill: number } | undefined;
         for (const raw of raws) {
-          const r = est.push(raw, (t += 100));
+          const r = est.push(raw, tick());
           expect(r.fill).toBeGreaterThanOrEqual(0);
           expect(r.fill).toBeLessThanOrEqual(1);
           expect(Math.abs(r.fill - interpolate(defaults.fillCurve, r.strokePeakBar))).toBeLessThanOrEqual(
@@ -63,18 +67,22 @@ describe('CompactorFillEstimator', () => {
     const est = new CompactorFillEstimator(defaults);
     const rawOf = (bar: number) => Math.round((bar / defaults.fullScaleBar) * 1023);
     let t = 0;
+    const tick = () => {
+      t += 100;
+      return t;
+    };
     const stroke = (peak: number) => {
-      for (const bar of [0, 30, peak * 0.7, peak, peak * 0.5, 10, 0]) est.push(rawOf(bar), (t += 100));
-      return est.push(rawOf(0), (t += 100));
+      for (const bar of [0, 30, peak * 0.7, peak, peak * 0.5, 10, 0]) est.push(rawOf(bar), tick());
+      return est.push(rawOf(0), tick());
     };
     const fills = [70, 100, 140, 175].map((peak) => stroke(peak).fill);
     expect([...fills].sort((a, b) => a - b)).toEqual(fills);
     expect(fills[0]).toBeGreaterThan(0);
     expect(fills[3]).toBeLessThan(1);
     // Idle: no stroke, the estimate holds.
-    expect(est.push(rawOf(5), (t += 100)).fill).toBe(fills[3]);
+    expect(est.push(rawOf(5), tick()).fill).toBe(fills[3]);
     // Unloaded: a light stroke; during it the estimate holds, at its end it drops.
-    expect(est.push(rawOf(65), (t += 100)).fill).toBe(fills[3]);
-    expect(est.push(rawOf(0), (t += 100)).fill).toBeLessThan(fills[0]!);
+    expect(est.push(rawOf(65), tick()).fill).toBe(fills[3]);
+    expect(est.push(rawOf(0), tick()).fill).toBeLessThan(fills[0]!);
   });
 });
