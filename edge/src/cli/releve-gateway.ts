@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('Check a config file and report every problem at once')
     .action((file: string) => {
       try {
-        const cfg = loadGatewayConfig(file);
+        const cfg = loadGatewayConfig(file, process.env, true);
         process.stdout.write(`${file}: OK (gateway ${cfg.gatewayId}, data in ${cfg.dataDir})\n`);
       } catch (e) {
         process.stderr.write(`${(e as Error).message}\n`);

@@ -2,7 +2,7 @@
  * The beacon gateway's configuration: one zod schema, the single source of defaults, types and
  * documentation (`releve-gateway check-config` prints every problem at once).
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { DeviceId } from '@releve/shared';
 import { parse as parseYaml } from 'yaml';
@@ -100,8 +100,15 @@ export function checkGatewayConfig(raw: unknown, env: NodeJS.ProcessEnv = proces
   return { ok: true, config: r.data };
 }
 
-/** Reads a YAML or JSON config file; throws `EdgeError` (`config`) listing every problem. */
-export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+/**
+ * Reads a YAML or JSON config file; throws `EdgeError` (`config`) listing every problem. With
+ * `checkFiles`, the password and TLS files must be readable too (`check-config`).
+ */
+export function loadGatewayConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  checkFiles = false,
+): GatewayConfig {
   let raw: unknown;
   try {
     const text = readFileSync(file, 'utf8');
@@ -114,6 +121,25 @@ export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process
   const base = dirname(resolve(file));
   const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(base, p));
   const b = r.config.broker;
+  if (checkFiles) {
+    const missing = (
+      [
+        ['broker.passwordFile', b.passwordFile],
+        ['broker.tls.ca', b.tls?.ca],
+        ['broker.tls.cert', b.tls?.cert],
+        ['broker.tls.key', b.tls?.key],
+      ] as const
+    ).flatMap(([where, f]) => {
+      if (!f) return [];
+      try {
+        accessSync(abs(f) ?? f, constants.R_OK);
+        return [];
+      } catch {
+        return [`${where}: cannot read ${abs(f)}`];
+      }
+    });
+    if (missing.length) throw new EdgeError(EdgeErrorCode.Config, `${file}:\n  ${missing.join('\n  ')}`);
+  }
   return {
     ...r.config,
     dataDir: abs(r.config.dataDir) ?? r.config.dataDir,
