@@ -182,6 +182,11 @@ describe.skipIf(!hasPasswd)('broker authentication and authorisation', () => {
     expect(got.map((m) => m.payload)).toEqual(['small']);
   });
 
+  it('speaks MQTT 3.1.1 only: an MQTT 5 CONNECT is refused with return code 1', async () => {
+    const r = await tryConnect(url, { ...device('truck-a'), protocolVersion: 5 });
+    expect(r).toMatchObject({ ok: false, returnCode: 1 });
+  });
+
   it('survives malformed packets: connection closed, broker still serving', async () => {
     const bad = [
       Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x01]), // remaining length of 5 bytes

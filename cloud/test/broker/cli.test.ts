@@ -12,7 +12,8 @@ import { Cleanup, collect, connectOk, tempDir, tryConnect, writeText } from './s
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());
 
-describe('releve-cloud CLI', () => {
+// every CLI run starts node + tsx and compiles the sources: slow on a loaded 2-core machine
+describe('releve-cloud CLI', { timeout: 180_000 }, () => {
   it('--help lists the commands', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
@@ -114,7 +115,7 @@ describe('releve-cloud CLI', () => {
     cleanup.add(() => serve.child.kill('SIGKILL'));
     const line = await waitFor(
       () => /mqtt (\d+), mqtts off, ws (\d+)/.exec(serve.err()),
-      20_000,
+      60_000,
       'serve to start',
     );
     const url = `mqtt://127.0.0.1:${line[1]}`;
@@ -132,7 +133,7 @@ describe('releve-cloud CLI', () => {
         const r = await tryConnect(url, creds);
         return r.ok ? r.client : null;
       },
-      20_000,
+      60_000,
       'the new device to be accepted',
     );
     cleanup.client(truck);
@@ -159,7 +160,7 @@ describe('releve-cloud CLI', () => {
       String(await freePort()),
     ]);
     cleanup.add(() => demo.child.kill('SIGKILL'));
-    await waitFor(() => demo.out().includes('Ctrl-C stops'), 30_000, 'the demo banner');
+    await waitFor(() => demo.out().includes('Ctrl-C stops'), 60_000, 'the demo banner');
     expect(demo.out()).toContain(`Port ${taken} (MQTT) is already taken`);
     const port = Number(/mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(demo.out())?.[1]);
     expect(port).not.toBe(taken);
@@ -183,62 +184,73 @@ describe('releve-cloud CLI', () => {
 const hasMosquitto = await requireService(commandService('mosquitto'));
 
 /** The files `device add`/`user add` write are accepted by the real Mosquitto broker. */
-describe.skipIf(!hasMosquitto)('credentials written by releve-cloud, used by Mosquitto', () => {
-  it('Mosquitto authenticates our $7$ hashes and enforces our ACL sections', async () => {
-    const dir = cleanup.dir(tempDir());
-    const files = ['--password-file', join(dir, 'passwd'), '--acl-file', join(dir, 'acl'), '--data-dir', dir];
-    const truck = await runCli(['device', 'add', 'truck-m', '--kind', 'truck', ...files]);
-    const ingest = await runCli(['user', 'add', 'ingest-m', '--role', 'ingest', ...files]);
-    expect([truck.code, ingest.code]).toEqual([0, 0]);
-    const port = await freePort();
-    const conf = writeText(
-      dir,
-      'mosquitto.conf',
-      [
-        `listener ${port} 127.0.0.1`,
-        'allow_anonymous false',
-        `password_file ${join(dir, 'passwd')}`,
-        `acl_file ${join(dir, 'acl')}`,
-        'persistence false',
-        'user root',
-        '',
-      ].join('\n'),
-    );
-    const mosquitto = spawn('mosquitto', ['-c', conf], { stdio: 'pipe' });
-    let log = '';
-    mosquitto.stderr?.on('data', (c: Buffer) => {
-      log += c.toString();
+describe.skipIf(!hasMosquitto)(
+  'credentials written by releve-cloud, used by Mosquitto',
+  { timeout: 180_000 },
+  () => {
+    it('Mosquitto authenticates our $7$ hashes and enforces our ACL sections', async () => {
+      const dir = cleanup.dir(tempDir());
+      const files = [
+        '--password-file',
+        join(dir, 'passwd'),
+        '--acl-file',
+        join(dir, 'acl'),
+        '--data-dir',
+        dir,
+      ];
+      const truck = await runCli(['device', 'add', 'truck-m', '--kind', 'truck', ...files]);
+      const ingest = await runCli(['user', 'add', 'ingest-m', '--role', 'ingest', ...files]);
+      expect([truck.code, ingest.code]).toEqual([0, 0]);
+      const port = await freePort();
+      const conf = writeText(
+        dir,
+        'mosquitto.conf',
+        [
+          `listener ${port} 127.0.0.1`,
+          'allow_anonymous false',
+          `password_file ${join(dir, 'passwd')}`,
+          `acl_file ${join(dir, 'acl')}`,
+          'persistence false',
+          'user root',
+          '',
+        ].join('\n'),
+      );
+      const mosquitto = spawn('mosquitto', ['-c', conf], { stdio: 'pipe' });
+      let log = '';
+      mosquitto.stderr?.on('data', (c: Buffer) => {
+        log += c.toString();
+      });
+      cleanup.add(() => mosquitto.kill('SIGTERM'));
+      const url = `mqtt://127.0.0.1:${port}`;
+      const ingestCreds = {
+        clientId: 'ingest-m-1',
+        username: 'ingest-m',
+        password: field(ingest.out, 'password'),
+      };
+      const sub = await waitFor(
+        async () => {
+          const r = await tryConnect(url, ingestCreds);
+          return r.ok ? r.client : null;
+        },
+        60_000,
+        `Mosquitto to accept the ingest user (${log})`,
+      );
+      cleanup.client(sub);
+      const got = collect(sub);
+      await sub.subscribeAsync(['releve/v1/trucks/+/lifts'], { qos: 1 });
+      const t = cleanup.client(
+        await connectOk(url, {
+          clientId: 'truck-m',
+          username: 'truck-m',
+          password: field(truck.out, 'password'),
+        }),
+      );
+      await t.publishAsync('releve/v1/trucks/other/lifts', 'forged', { qos: 1 }); // Mosquitto drops it silently
+      await t.publishAsync('releve/v1/trucks/truck-m/lifts', 'real', { qos: 1 });
+      await waitFor(() => got.find((m) => m.payload === 'real'));
+      expect(got.map((m) => m.payload)).toEqual(['real']);
+      const wrong = await tryConnect(url, { clientId: 'truck-m', username: 'truck-m', password: 'wrong' });
+      expect(wrong.ok).toBe(false);
     });
-    cleanup.add(() => mosquitto.kill('SIGTERM'));
-    const url = `mqtt://127.0.0.1:${port}`;
-    const ingestCreds = {
-      clientId: 'ingest-m-1',
-      username: 'ingest-m',
-      password: field(ingest.out, 'password'),
-    };
-    const sub = await waitFor(
-      async () => {
-        const r = await tryConnect(url, ingestCreds);
-        return r.ok ? r.client : null;
-      },
-      20_000,
-      `Mosquitto to accept the ingest user (${log})`,
-    );
-    cleanup.client(sub);
-    const got = collect(sub);
-    await sub.subscribeAsync(['releve/v1/trucks/+/lifts'], { qos: 1 });
-    const t = cleanup.client(
-      await connectOk(url, {
-        clientId: 'truck-m',
-        username: 'truck-m',
-        password: field(truck.out, 'password'),
-      }),
-    );
-    await t.publishAsync('releve/v1/trucks/other/lifts', 'forged', { qos: 1 }); // Mosquitto drops it silently
-    await t.publishAsync('releve/v1/trucks/truck-m/lifts', 'real', { qos: 1 });
-    await waitFor(() => got.find((m) => m.payload === 'real'));
-    expect(got.map((m) => m.payload)).toEqual(['real']);
-    const wrong = await tryConnect(url, { clientId: 'truck-m', username: 'truck-m', password: 'wrong' });
-    expect(wrong.ok).toBe(false);
-  });
-});
+  },
+);
