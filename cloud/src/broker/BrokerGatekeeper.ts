@@ -1,7 +1,7 @@
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { Logger } from 'pino';
-import { type AclTable, loadAclFile } from './AclFile.js';
 import { AccessDecisionCache, type AccessKind, AccessPolicy, type ClientRules } from './AccessPolicy.js';
+import { type AclTable, loadAclFile } from './AclFile.js';
 import { loadPasswordFile, type PasswordTable } from './PasswordFile.js';
 import { hashPassword, type PasswordHash, verifyPassword } from './PasswordHash.js';
 

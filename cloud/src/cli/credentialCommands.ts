@@ -2,6 +2,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeviceId } from '@releve/shared';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
 import { parseAclFile } from '../broker/AclFile.js';
 import {
   DEVICE_KINDS,
@@ -13,7 +14,6 @@ import {
 } from '../broker/AclSections.js';
 import { parsePasswordFile, upsertPasswordLine } from '../broker/PasswordFile.js';
 import { generateSecret, hashPassword } from '../broker/PasswordHash.js';
-import { z } from 'zod';
 import { BrokerConfig, CloudConfig, mergeConfig, readConfigFile } from '../config/CloudConfig.js';
 import { CloudError, CloudErrorCode } from '../errors.js';
 import { addFileOptions, type ConfigFlags } from './configOptions.js';

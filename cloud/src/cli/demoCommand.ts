@@ -6,8 +6,8 @@ import { deviceAclSection, roleAclSection } from '../broker/AclSections.js';
 import { CloudApp } from '../CloudApp.js';
 import { loadCloudConfig } from '../config/CloudConfig.js';
 import { createCloudLogger } from '../config/logger.js';
-import { addCredential } from './credentialCommands.js';
 import { integer } from './configOptions.js';
+import { addCredential } from './credentialCommands.js';
 import { runUntilSignalled } from './serveCommand.js';
 
 /** The sample users of the demo: name, what it is, its ACL section. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { type AccessKind, AccessPolicy, type ClientIdentity } from '../../src/broker/AccessPolicy.js';
 import { parseAclFile } from '../../src/broker/AclFile.js';
 import { deviceAclSection, roleAclSection } from '../../src/broker/AclSections.js';
-import { type AccessKind, AccessPolicy, type ClientIdentity } from '../../src/broker/AccessPolicy.js';
 
 function policyOf(text: string): AccessPolicy {
   const { table, problems } = parseAclFile(text);

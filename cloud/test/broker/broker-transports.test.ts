@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandService, requireService, waitFor } from '@releve/shared/testing/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword, formatPasswordHash } from '../../src/broker/PasswordHash.js';
 import { deviceAclSection, roleAclSection } from '../../src/broker/AclSections.js';
 import type { CloudBroker } from '../../src/broker/CloudBroker.js';
+import { formatPasswordHash, hashPassword } from '../../src/broker/PasswordHash.js';
 import { Cleanup, collect, connectOk, startBroker, tempDir, tryConnect, writeText } from './support.js';
 
 const hasOpenssl = await requireService(commandService('openssl'));
