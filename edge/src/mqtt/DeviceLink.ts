@@ -58,6 +58,8 @@ export interface LinkStatus {
   /** Connection attempts that failed or connections that dropped. */
   connectionLosses: number;
   invalidCommands: number;
+  /** Valid commands ignored because this process already had that version or a newer one. */
+  staleCommands: number;
   lastConnectedAt: string | null;
   lastError: string | null;
 }
@@ -102,7 +104,7 @@ export class DeviceLink extends EventEmitter<DeviceLinkEvents> {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private subscribedThisProcess = false;
   private readonly commandVersions = new Map<CommandKind, number>();
-  private readonly counters = { connects: 0, connectionLosses: 0, invalidCommands: 0 };
+  private readonly counters = { connects: 0, connectionLosses: 0, invalidCommands: 0, staleCommands: 0 };
   private lastConnectedAt: string | null = null;
   private lastError: string | null = null;
 
@@ -317,6 +319,7 @@ export class DeviceLink extends EventEmitter<DeviceLinkEvents> {
     const { command } = r;
     const seen = this.commandVersions.get(command.kind) ?? 0;
     if (command.message.version <= seen) {
+      this.counters.staleCommands += 1;
       this.log.debug({ topic, version: command.message.version, seen }, 'command already seen');
       return;
     }
