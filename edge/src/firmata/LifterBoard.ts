@@ -20,6 +20,8 @@ export interface LifterBoardEvents {
   ready: [info: { firmware: string; sessions: number }];
   /** The serial line to the board was lost; inputs are unknown until `ready` again. */
   disconnected: [];
+  /** The board restarted without the line dropping; it has been configured again. */
+  reset: [];
 }
 
 /** REPORT_VERSION request + REPORT_FIRMWARE query (Firmata protocol.md / query-firmware.md). */
@@ -256,6 +258,22 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     session.timers = [];
     this.clamp.reset();
     this.armTop.reset();
+    this.setUpPins(io, true);
+    io.on('reportversion', () => this.onBoardReset(session));
+    session.configured = true;
+    this.sessions += 1;
+    this.play(CabSignals[this.signalName]);
+    const firmware = `${io.firmware.name} ${io.firmware.version.major}.${io.firmware.version.minor}`;
+    this.log.info({ firmware, sessions: this.sessions }, 'lifter board ready');
+    this.emit('ready', { firmware, sessions: this.sessions });
+  }
+
+  /**
+   * Pin modes, sampling interval and reporting. The first time (`subscribe`) it also registers
+   * the read callbacks; after a board reset it only re-enables reporting (callbacks stay).
+   */
+  private setUpPins(io: FirmataIo, subscribe: boolean): void {
+    const { clamp, armTop, pressure, ledPin, buzzerPin } = this.settings;
     io.setSamplingInterval(pressure.samplingIntervalMs);
     const sensors = [
       [clamp, this.clamp],
@@ -266,18 +284,30 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     // later would start from a false baseline.
     for (const [sensor] of sensors) io.pinMode(sensor.pin, sensor.pullup ? io.MODES.PULLUP : io.MODES.INPUT);
     for (const [sensor, input] of sensors) {
-      io.digitalRead(sensor.pin, (v) => input.feed(sensor.activeLow ? v === 0 : v === 1));
+      if (subscribe) io.digitalRead(sensor.pin, (v) => input.feed(sensor.activeLow ? v === 0 : v === 1));
+      else io.reportDigitalPin(sensor.pin, 1);
     }
     io.pinMode(pressure.channel, io.MODES.ANALOG);
-    io.analogRead(pressure.channel, (raw) => this.onPressure(raw));
+    if (subscribe) io.analogRead(pressure.channel, (raw) => this.onPressure(raw));
+    else io.reportAnalogPin(pressure.channel, 1);
     io.pinMode(ledPin, io.MODES.OUTPUT);
     io.pinMode(buzzerPin, io.MODES.OUTPUT);
-    session.configured = true;
-    this.sessions += 1;
+  }
+
+  /**
+   * REPORT_VERSION after the handshake: the sketch restarted (brown-out, watchdog, a reset that
+   * did not drop the USB line) and forgot its pin modes and reporting. Set them up again and put
+   * the cab signal back; the sensor debouncers keep their levels, so a change during the reboot
+   * still shows as an edge.
+   */
+  private onBoardReset(session: Session): void {
+    if (this.session !== session || !session.configured) return;
+    this.log.warn('lifter board restarted: configuring it again');
+    session.led.halt();
+    session.buzzer.halt();
+    this.setUpPins(session.board.io, false);
     this.play(CabSignals[this.signalName]);
-    const firmware = `${io.firmware.name} ${io.firmware.version.major}.${io.firmware.version.minor}`;
-    this.log.info({ firmware, sessions: this.sessions }, 'lifter board ready');
-    this.emit('ready', { firmware, sessions: this.sessions });
+    this.emit('reset');
   }
 
   private requireMode(io: FirmataIo, pin: number, mode: number, what: string): void {

@@ -171,6 +171,31 @@ describe('LifterBoard (johnny-five) against FirmataBoardSim over MockBinding', (
     await waitFor(() => signals().includes('hooked'), 10_000, 'events after the reconnect');
   });
 
+  it('configures the board again when it restarts without the line dropping (REPORT_VERSION after ready)', async () => {
+    const { sim, lifter, signals } = await started();
+    const { clamp, ledPin } = lifter.settings;
+    let resets = 0;
+    lifter.on('reset', () => resets++);
+    lifter.show('goUnload');
+    await waitFor(() => sim.outputOf(ledPin) === 1, 10_000, 'LED on');
+    await waitFor(() => lifter.sensors.clampClosed === false, 10_000, 'baseline');
+
+    sim.hostConnected(); // brown-out: the sketch restarts, forgets everything, announces itself
+    expect(sim.isReportingDigital(clamp.pin)).toBe(false);
+    expect(sim.outputOf(ledPin)).toBe(0);
+    await waitFor(() => resets === 1, 10_000, 'the reset to be seen');
+    await waitFor(
+      () => sim.isReportingDigital(clamp.pin) && sim.outputOf(ledPin) === 1,
+      10_000,
+      'set up again',
+    );
+    expect(lifter.isReady).toBe(true);
+
+    sim.setDigital(clamp.pin, 1);
+    await waitFor(() => signals().length === 1, 10_000, 'hooked after the restart');
+    expect(signals()).toEqual(['hooked']);
+  });
+
   it('rejects start() with board-handshake when nothing answers, then keeps asking until the board speaks', async () => {
     const rig = lifterRig({ handshakeTimeoutMs: 1_000, versionQueryDelayMs: 100 });
     rigs.push(rig);
