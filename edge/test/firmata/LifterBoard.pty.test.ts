@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe.skipIf(!socat)('LifterBoard on a real tty (socat pty) with the real bindings-cpp', () => {
-  it('handshakes with the simulated StandardFirmata board, reads the lifter and drives the cab signal', async () => {
+  it('handshakes with the simulated StandardFirmata board, reads the lifter, drives the cab signal, and comes back after the adapter is pulled', async () => {
     const sim = new FirmataBoardSim();
     cleanups.push(() => sim.stop());
     const link = new PtyDeviceLink(sim);
@@ -55,5 +55,17 @@ describe.skipIf(!socat)('LifterBoard on a real tty (socat pty) with the real bin
     lifter.show('goUnload');
     await waitFor(() => sim.outputOf(ledPin) === 1, 10_000, 'the LED');
     expect(outputs.filter((o) => o.pin === ledPin).map((o) => o.value)).toEqual([1]);
+
+    // The USB adapter is pulled and plugged back: the tty goes away and returns at the same path.
+    const ready: number[] = [];
+    lifter.on('ready', ({ sessions }) => ready.push(sessions));
+    await link.unplug();
+    await waitFor(() => !lifter.isReady, 10_000, 'the board to be lost');
+    await link.replug();
+    await waitFor(() => ready.length === 1, 20_000, 'a new handshake on the new tty');
+    expect(transport.reopens).toBe(1);
+    sim.setDigital(clamp.pin, 1);
+    await waitFor(() => events.length === 5, 10_000, 'hooked after the replug');
+    expect(events.at(-1)?.signal).toBe('hooked');
   });
 });
