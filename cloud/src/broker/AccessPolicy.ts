@@ -32,7 +32,8 @@ const UNSAFE_IN_PATTERN = /[+#/]/;
  * - SUBSCRIBE is checked as read against the filter: the filter must lie inside a read grant
  *   (see `filterCovers`), and each message is checked again as read before delivery so a
  *   `deny` inside a wider subscription still holds;
- * - nobody publishes to `$…` topics (`$SYS` is the broker's) or with wildcards in the topic.
+ * - nobody publishes to `$…` topics (`$SYS` is the broker's) or with wildcards in the topic;
+ * - shared subscriptions (`$share/…`) are refused: aedes would accept them and deliver nothing.
  * With no ACL file at all every authenticated client may do everything (Mosquitto's default).
  */
 export class AccessPolicy {
@@ -68,8 +69,11 @@ export class AccessPolicy {
     if (kind === 'write') {
       if (!isValidTopicName(topic)) return { allowed: false, reason: 'wildcard or empty topic in PUBLISH' };
       if (topic.startsWith('$')) return { allowed: false, reason: '$ topics are written by the broker only' };
-    } else if (kind === 'subscribe' && !isValidFilter(topic)) {
-      return { allowed: false, reason: 'malformed topic filter' };
+    } else if (kind === 'subscribe') {
+      if (!isValidFilter(topic)) return { allowed: false, reason: 'malformed topic filter' };
+      // aedes accepts `$share/…` and then delivers nothing: refuse it openly instead
+      if (topic.startsWith('$share/'))
+        return { allowed: false, reason: 'shared subscriptions are not supported' };
     }
     if (!this.acl) return ALLOWED;
     const matches = kind === 'subscribe' ? filterCovers : filterMatchesTopic;

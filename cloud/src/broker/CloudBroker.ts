@@ -113,7 +113,11 @@ export class CloudBroker {
       const handler = (stream: Duplex, remote: string, req?: IncomingMessage) =>
         this.accept(stream, remote, req);
       if (o.mqtt) this.listeners.push(await listenTcp(o.mqtt.host, o.mqtt.port, handler));
-      if (o.mqtts) this.listeners.push(await listenTls(o.mqtts.host, o.mqtts.port, o.mqtts, handler));
+      if (o.mqtts) {
+        const onTlsError = (remote: string, err: Error) =>
+          this.log.warn({ remote, err: err.message }, 'TLS handshake failed; connection closed');
+        this.listeners.push(await listenTls(o.mqtts.host, o.mqtts.port, o.mqtts, handler, onTlsError));
+      }
       if (o.ws)
         this.listeners.push(await listenWebSocket(o.ws.host, o.ws.port, o.maxPacketBytes + 16, handler));
     } catch (e) {

@@ -91,6 +91,7 @@ export async function listenTls(
   port: number,
   files: { certFile: string; keyFile: string },
   onConnection: ConnectionHandler,
+  onTlsError: (remote: string, err: Error) => void = () => {},
 ): Promise<MqttListener> {
   const read = async () => {
     try {
@@ -106,6 +107,8 @@ export async function listenTls(
     }
   };
   const server: TlsServer = createTlsServer(await read(), (s) => onConnection(s, remoteOf(s)));
+  // failed handshakes (plain MQTT on the TLS port, untrusted client, scanners) never reach the broker
+  server.on('tlsClientError', (err, s) => onTlsError(remoteOf(s), err));
   const destroyAll = trackSockets(server);
   const real = await listen(server, 'mqtts', host, port);
   return {

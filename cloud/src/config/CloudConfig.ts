@@ -40,6 +40,27 @@ export const BrokerConfig = z
   })
   .describe('MQTT broker');
 
+/** Rules across fields of the broker section (zod skips them when a field has a type error). */
+function brokerProblems(b: z.infer<typeof BrokerConfig>): { path: string[]; message: string }[] {
+  const out: { path: string[]; message: string }[] = [];
+  if (b.mqttsPort !== null && (b.tlsCert === null || b.tlsKey === null)) {
+    out.push({ path: ['broker', 'mqttsPort'], message: 'the TLS listener needs tlsCert and tlsKey' });
+  }
+  if ((b.tlsCert === null) !== (b.tlsKey === null)) {
+    out.push({ path: ['broker', 'tlsKey'], message: 'tlsCert and tlsKey go together' });
+  }
+  if (b.port === null && b.mqttsPort === null && b.wsPort === null) {
+    out.push({ path: ['broker'], message: 'no MQTT listener: set port, mqttsPort or wsPort' });
+  }
+  if (b.passwordFile === null && !b.allowAnonymous) {
+    out.push({
+      path: ['broker', 'passwordFile'],
+      message: 'nobody could connect: give a password file, or allowAnonymous for a closed network',
+    });
+  }
+  return out;
+}
+
 /** The whole cloud configuration: the single source of defaults, types and documentation. */
 export const CloudConfig = z
   .object({
@@ -55,31 +76,7 @@ export const CloudConfig = z
       .describe('HTTP API'),
   })
   .superRefine((c, ctx) => {
-    const b = c.broker;
-    if (b.mqttsPort !== null && (b.tlsCert === null || b.tlsKey === null)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['broker', 'mqttsPort'],
-        message: 'the TLS listener needs tlsCert and tlsKey',
-      });
-    }
-    if ((b.tlsCert === null) !== (b.tlsKey === null)) {
-      ctx.addIssue({ code: 'custom', path: ['broker', 'tlsKey'], message: 'tlsCert and tlsKey go together' });
-    }
-    if (b.port === null && b.mqttsPort === null && b.wsPort === null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['broker'],
-        message: 'no MQTT listener: set port, mqttsPort or wsPort',
-      });
-    }
-    if (b.passwordFile === null && !b.allowAnonymous) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['broker', 'passwordFile'],
-        message: 'nobody could connect: give a password file, or allowAnonymous for a closed network',
-      });
-    }
+    for (const p of brokerProblems(c.broker)) ctx.addIssue({ code: 'custom', ...p });
   })
   .describe('Relevé cloud configuration');
 export type CloudConfig = z.infer<typeof CloudConfig>;
@@ -146,8 +143,18 @@ export async function loadCloudConfig(
   const problems = r.success
     ? []
     : r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  // files are checked even when the schema failed, so one run shows every problem
   const broker = isObject(merged) && isObject(merged.broker) ? merged.broker : {};
+  if (!r.success) {
+    // a type error elsewhere stops zod before the cross-field rules: run them on the broker alone
+    const b = BrokerConfig.safeParse(broker);
+    if (b.success) {
+      for (const p of brokerProblems(b.data)) {
+        const line = `${p.path.join('.')}: ${p.message}`;
+        if (!problems.includes(line)) problems.push(line);
+      }
+    }
+  }
+  // files are checked even when the schema failed, so one run shows every problem
   for (const key of ['passwordFile', 'aclFile', 'tlsCert', 'tlsKey']) {
     const path = broker[key];
     if (typeof path === 'string' && path !== '') {

@@ -133,9 +133,10 @@ describe('decisions (Mosquitto semantics)', () => {
     expect(policyOf('pattern write releve/v1/trucks/%u/lifts').deviceClassOf('anyone')).toBe('trucks');
   });
 
-  it('without an ACL file everything but $ writes and wildcards is allowed', () => {
+  it('without an ACL file everything but $ writes, wildcards in PUBLISH and shared subscriptions is allowed', () => {
     const open = new AccessPolicy(null);
     const who = { username: 'x', clientId: 'x' };
+    expect(open.decide(open.rulesFor(who), 'subscribe', '$share/g/a/b').allowed).toBe(false);
     expect(open.decide(open.rulesFor(who), 'subscribe', '#').allowed).toBe(true);
     expect(open.decide(open.rulesFor(who), 'write', 'a/b').allowed).toBe(true);
     expect(open.decide(open.rulesFor(who), 'write', '$SYS/x').allowed).toBe(false);

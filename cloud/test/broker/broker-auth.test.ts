@@ -202,6 +202,22 @@ describe.skipIf(!hasPasswd)('broker authentication and authorisation', () => {
     expect(c.connected).toBe(true);
   });
 
+  it('keeps the previous files in force when a reload finds a bad line', async () => {
+    const { appendFileSync, readFileSync, writeFileSync } = await import('node:fs');
+    const before = readFileSync(files.aclFile, 'utf8');
+    appendFileSync(files.aclFile, '\ntopic sideways a/#/b\n');
+    expect(await broker.reload()).toBe(false);
+    await waitFor(() =>
+      records.find((l) => l.msg === 'reload failed; previous password and acl files stay in force'),
+    );
+    const c = cleanup.client(await connectOk(url, device('truck-a')));
+    expect((await c.subscribeAsync('releve/v1/trucks/truck-a/cmd/#', { qos: 1 })).map((g) => g.qos)).toEqual([
+      1,
+    ]);
+    writeFileSync(files.aclFile, before);
+    expect(await broker.reload()).toBe(true);
+  });
+
   it('applies a changed password file on reload() without a restart', async () => {
     mosquittoPasswd(files.passwordFile, 'late-user', 'late-pw');
     expect((await tryConnect(url, { clientId: 'late', username: 'late-user', password: 'late-pw' })).ok).toBe(

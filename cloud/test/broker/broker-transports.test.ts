@@ -15,6 +15,7 @@ describe.skipIf(!hasOpenssl)('TLS and WebSocket listeners', () => {
   const cleanup = new Cleanup();
   let broker: CloudBroker;
   let cert: Buffer;
+  let records: Record<string, unknown>[] = [];
   const MAX_PACKET = 32 * 1024;
   const creds = { clientId: 'truck-t', username: 'truck-t', password: 'tls-secret' };
 
@@ -61,6 +62,7 @@ describe.skipIf(!hasOpenssl)('TLS and WebSocket listeners', () => {
       ws: { host: '127.0.0.1', port: 0 },
     });
     broker = started.broker;
+    records = started.records;
     cleanup.add(() => broker.stop());
   });
   afterAll(() => cleanup.run());
@@ -99,6 +101,12 @@ describe.skipIf(!hasOpenssl)('TLS and WebSocket listeners', () => {
       ca: cert,
     });
     expect(r).toMatchObject({ ok: false, returnCode: 4 });
+  });
+
+  it('closes and logs a plain (non-TLS) MQTT connection on the TLS port', async () => {
+    const r = await tryConnect(`mqtt://127.0.0.1:${broker.ports.mqtts}`, creds);
+    expect(r.ok).toBe(false);
+    await waitFor(() => records.find((l) => l.msg === 'TLS handshake failed; connection closed'));
   });
 
   it('accepts an authenticated client over WebSocket and delivers across transports', async () => {
