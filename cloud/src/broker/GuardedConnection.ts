@@ -45,8 +45,20 @@ export class GuardedConnection extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    if (this.inner.write(chunk)) cb();
-    else this.inner.once('drain', () => cb());
+    const inner = this.inner;
+    if (inner.destroyed) return cb(new Error('connection closed'));
+    if (inner.write(chunk)) return cb();
+    // wait for the socket to drain, or to close (then the write fails instead of hanging)
+    const onDrain = () => {
+      inner.off('close', onClose);
+      cb();
+    };
+    const onClose = () => {
+      inner.off('drain', onDrain);
+      cb(new Error('connection closed'));
+    };
+    inner.once('drain', onDrain);
+    inner.once('close', onClose);
   }
 
   override _final(cb: (error?: Error | null) => void): void {
