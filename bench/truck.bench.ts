@@ -6,7 +6,8 @@
 //     Targets: RSS ≤ 80 MB, CPU ≤ 2 % of one core.
 //  2. Time for the agent to drain a 5,000-event backlog (BENCH_EVENTS) left in its outbox while
 //     the broker was away. Target ≥ 1,000 events/s.
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@releve/shared/testing/index';
@@ -153,7 +154,23 @@ async function benchDrain(broker: TestBroker): Promise<void> {
   }
 }
 
+/** RSS of a bare `node` and of `node` with the tsx loader, for reading the agent's figure. */
+function baselines(): string {
+  const probe = (args: string[]) => {
+    const out = execFileSync(
+      process.execPath,
+      [...args, '-e', 'setTimeout(()=>console.log(process.memoryUsage().rss),500)'],
+      {
+        cwd: join(import.meta.dirname, '..', 'edge'),
+      },
+    );
+    return (Number(out.toString().trim()) / 1024 / 1024).toFixed(1);
+  };
+  return `baseline RSS: bare node ${probe([])} MB, node with the tsx loader ${probe(['--import', 'tsx'])} MB`;
+}
+
 const broker = await TestBroker.start();
+console.log(baselines());
 try {
   await benchStreaming(broker);
   await benchDrain(broker);
