@@ -21,6 +21,13 @@
  *    phones rotating their random addresses every ~15 minutes memory grows until the process
  *    dies (noble/noble#636 "Memory Leak": out of memory after half a day next to a few hundred
  *    beacons). `purge()` deletes the entries of addresses not heard for `purgeAfterMs`.
+ * 3. gap.js throws on malformed advertising data from any device in range — a Tx Power Level
+ *    AD without its byte (`readInt8` RangeError), service data without any UUID byte
+ *    (TypeError) — inside the HCI socket's event handler, so the process dies
+ *    (noble/noble#677, #831; fixed in the stoprocent/noble fork by PR #69, not in
+ *    @abandonware/noble 1.9.2-26). A radio neighbour could take the gateway down at will.
+ *    `start()` wraps the binding's `_gap.parseServices`: a packet it cannot parse is counted
+ *    (`stats.malformed`) and reported with no AD data instead of crashing.
  */
 import { type Logger, pino } from 'pino';
 import { EdgeError, EdgeErrorCode } from '../errors.js';
@@ -88,7 +95,7 @@ export class BleScanner {
   #lastHeard = new Map<string, { atMs: number; address: string }>();
   #stopPurge: (() => void) | null = null;
   #onDiscover = (p: NoblePeripheral) => this.#discover(p);
-  readonly stats = { advertisements: 0, badRssi: 0, purged: 0, restarts: 0 };
+  readonly stats = { advertisements: 0, badRssi: 0, purged: 0, restarts: 0, malformed: 0 };
 
   constructor(options: BleScannerOptions) {
     this.#o = options;
@@ -119,6 +126,7 @@ export class BleScanner {
     if (this.#state === 'scanning') return;
     const noble = this.#noble ?? (await this.#loadNoble());
     this.#noble = noble;
+    this.#guardParser(noble);
     await this.#poweredOn(noble);
     noble.on('discover', this.#onDiscover);
     await noble.startScanningAsync([], true);
@@ -258,6 +266,31 @@ export class BleScanner {
       i += 2 + part.prefix.length + part.data.length;
     }
     return out;
+  }
+
+  /** See point 3 of the file comment. */
+  #guardParser(noble: NobleLike): void {
+    const gap = noble._bindings?._gap;
+    const parse = gap?.parseServices;
+    if (!gap || typeof parse !== 'function' || (parse as { guarded?: boolean }).guarded) return;
+    const guarded = (...args: unknown[]) => {
+      try {
+        return parse.apply(gap, args);
+      } catch (e) {
+        this.stats.malformed += 1;
+        this.#log.debug({ err: (e as Error).message }, 'advertising data noble cannot parse');
+        return {
+          localName: undefined,
+          txPowerLevel: undefined,
+          manufacturerData: undefined,
+          serviceData: [],
+          serviceUuids: [],
+          solicitationServiceUuids: [],
+        };
+      }
+    };
+    guarded.guarded = true;
+    gap.parseServices = guarded;
   }
 
   async #loadNoble(): Promise<NobleLike> {

@@ -26,7 +26,11 @@ export interface NoblePeripheral {
 
 /** Caches of the hci-socket binding that grow with every address (see `BleScanner.purge`). */
 export interface NobleHciBindingCaches {
-  _gap?: { _discoveries?: Record<string, unknown> };
+  _gap?: {
+    _discoveries?: Record<string, unknown>;
+    /** gap.js's AD parser (`parseServices(address, eir, previouslyDiscovered, type, txpower?)`). */
+    parseServices?: (...args: unknown[]) => unknown;
+  };
   _addresses?: Record<string, string>;
   _addresseTypes?: Record<string, string>;
   _connectable?: Record<string, boolean>;

@@ -116,6 +116,25 @@ describe('BleScanner on the simulated binding', () => {
     await scanner.stop();
   });
 
+  it("survives the advertising data that crashes noble's gap.js, and counts it", async () => {
+    const { binding, reports, scanner } = setup();
+    await scanner.start();
+    const send = (data: number[]) =>
+      binding.report({
+        eventType: AdvEventType.NonConnectable,
+        address: '4a:00:00:00:00:0a',
+        addressType: 'random',
+        data: Uint8Array.from(data),
+        rssi: -70,
+      });
+    send([0x01, 0x0a]);
+    send([0x01, 0x16]);
+    send([...iBeaconAd(UUID, 5, 6, -59)]);
+    expect(scanner.stats.malformed).toBe(2);
+    expect(reports.map(frameTypes)).toEqual([[], [], ['ibeacon']]);
+    await scanner.stop();
+  });
+
   it('restart() recovers a deaf controller', async () => {
     const { binding, reports, scanner } = setup();
     await scanner.start();

@@ -58,7 +58,16 @@ interface Discovery {
   hasScanResponse: boolean;
 }
 
-const leUuid = (b: Buffer) => Buffer.from(b).reverse().toString('hex');
+/**
+ * gap.js turns UUID bytes around with `.toString('hex').match(/.{1,2}/g).reverse()`: on empty
+ * bytes `match` returns null and the call throws a TypeError, reproduced here (a service-data
+ * AD with no byte after its type crashes noble 1.9.2; see `BleScanner`'s parser guard).
+ */
+function leUuid(b: Buffer): string {
+  const pairs = b.toString('hex').match(/.{1,2}/g);
+  if (!pairs) throw new TypeError("Cannot read properties of null (reading 'reverse')");
+  return pairs.reverse().join('');
+}
 
 /** The per-address merging of noble's gap.js (see the file comment). */
 export class AdvertisementMerger extends EventEmitter {
@@ -69,7 +78,12 @@ export class AdvertisementMerger extends EventEmitter {
     const isScanResponse = r.eventType === AdvEventType.ScanResponse;
     const count = (previous?.count ?? 0) + 1;
     const hasScanResponse = (previous?.hasScanResponse ?? false) || isScanResponse;
-    const advertisement = this.#parse(previous?.advertisement, Buffer.from(r.data), isScanResponse);
+    const advertisement = this.parseServices(
+      r.address,
+      Buffer.from(r.data),
+      previous !== undefined,
+      r.eventType,
+    );
     const connectable =
       isScanResponse && previous ? previous.connectable : r.eventType !== AdvEventType.NonConnectable;
     const scannable = r.eventType === AdvEventType.Scannable;
@@ -87,7 +101,20 @@ export class AdvertisementMerger extends EventEmitter {
     }
   }
 
-  #parse(previous: NobleAdvertisement | undefined, eir: Buffer, isScanResponse: boolean): NobleAdvertisement {
+  /**
+   * gap.js `parseServices(address, eir, previouslyDiscovered, leMetaEventType)`, same name and
+   * arguments so code that wraps the real one wraps this one. Throws where gap.js throws
+   * (Tx Power Level AD without a byte: `readInt8` RangeError; service data without any UUID
+   * byte: TypeError).
+   */
+  parseServices(
+    address: string,
+    eir: Buffer,
+    previouslyDiscovered: boolean,
+    eventType: number,
+  ): NobleAdvertisement {
+    const isScanResponse = eventType === AdvEventType.ScanResponse;
+    const previous = previouslyDiscovered ? this._discoveries[address]?.advertisement : undefined;
     const adv: NobleAdvertisement = previous ?? {
       localName: undefined,
       txPowerLevel: undefined,

@@ -176,6 +176,22 @@ describe("noble's real Noble class on the simulated binding", () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('throws where gap.js throws on malformed advertising data (noble/noble#677, #831)', async () => {
+    const binding = new SimulatedHciBinding();
+    await scanningNoble(binding);
+    const r = (data: number[]) => () =>
+      binding.report({
+        eventType: AdvEventType.NonConnectable,
+        address: '4a:00:00:00:00:09',
+        addressType: 'random',
+        data: Uint8Array.from(data),
+        rssi: -70,
+      });
+    expect(r([0x01, 0x0a])).toThrow(RangeError); // Tx Power Level without its byte
+    expect(r([0x01, 0x16])).toThrow(TypeError); // service data without its UUID
+    expect(r([0x02, 0x01, 0x06])).not.toThrow();
+  });
+
   it('a deaf controller delivers nothing until scanning restarts', async () => {
     const binding = new SimulatedHciBinding();
     const { noble, seen } = await scanningNoble(binding);
