@@ -101,7 +101,13 @@ export class BeaconGateway {
       log: this.#log,
       onStalled: (ms) => {
         this.#setScannerHealth('stalled');
-        this.#alert('scan-stalled', 'warning', `no advertisement for ${Math.round(ms / 1000)} s`);
+        // Without CAP_NET_RAW noble on Linux powers on and then silently hears nothing.
+        const hint =
+          this.stats.advertisements === 0
+            ? '; none since start: check the raw HCI permission (AmbientCapabilities=CAP_NET_RAW, ' +
+              'or setcap cap_net_raw+eip on node) and NOBLE_HCI_DEVICE_ID'
+            : '';
+        this.#alert('scan-stalled', 'warning', `no advertisement for ${Math.round(ms / 1000)} s${hint}`);
       },
       onRestarted: (attempt) => {
         this.#alert('scan-restarted', 'info', `BLE scanning restarted (attempt ${attempt})`);

@@ -217,3 +217,32 @@ describe('beacon gateway on simulated air', () => {
     }
   });
 });
+
+describe('settings from the cloud and a gateway that hears nothing', () => {
+  it('GatewayConfigCommand changes the batch window and turns footfall on; older versions are ignored', async () => {
+    h = new GatewayHarness({ allowlist: [allowed(IB, 'C0:FF:EE:00:00:01')] });
+    h.field.addBeacon(ibeacon('C0:FF:EE:00:00:01'));
+    h.field.addCrowd({ present: 10, dwellMs: 3_600_000 });
+    await h.start();
+    await h.run(60_000);
+    expect(h.published('sightings')).toHaveLength(6);
+    const issuedAt = '2026-11-28T08:00:00.000Z';
+    h.gateway.applyCommand({
+      kind: 'gatewayConfig',
+      message: { version: 2, issuedAt, batchIntervalS: 5, footfall: { enabled: true, k: 5 } },
+    });
+    h.gateway.applyCommand({ kind: 'gatewayConfig', message: { version: 1, issuedAt, batchIntervalS: 600 } });
+    await h.run(300_000);
+    expect(h.published('sightings')).toHaveLength(6 + 60);
+    // The ten phones; the allowlisted beacon is not footfall.
+    expect(h.published('footfall').map((f) => f.count)).toEqual([10]);
+  });
+
+  it('a scanner that never hears anything says how to fix the permission', async () => {
+    h = new GatewayHarness({ allowlist: [allowed(IB, 'C0:FF:EE:00:00:01')], config: { stallAfterS: 30 } });
+    await h.start();
+    await h.run(40_000);
+    const stalled = h.published('gatewayAlert').find((a) => a.kind === 'scan-stalled');
+    expect(stalled?.detail).toMatch(/CAP_NET_RAW/);
+  });
+});
