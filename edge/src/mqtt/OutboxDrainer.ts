@@ -40,7 +40,10 @@ export class OutboxDrainer {
   private pendingAcks: string[] = [];
   private ackFlushScheduled = false;
   private readonly counters = { published: 0, acked: 0, failed: 0 };
-  private readonly onEnqueued = () => this.pump();
+  private pumpScheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Runs after the enqueue returned: a publish problem must never look like a failed enqueue. */
+  private readonly onEnqueued = () => this.schedulePump();
 
   constructor(
     private readonly outbox: Outbox,
@@ -65,6 +68,8 @@ export class OutboxDrainer {
   /** Stops for good: writes pending acks and detaches from the outbox. */
   close(): void {
     this.running = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.flushAcks();
     this.outbox.off('enqueued', this.onEnqueued);
   }
@@ -72,6 +77,15 @@ export class OutboxDrainer {
   /** Counters for health reporting. */
   stats(): DrainStats {
     return { inFlight: this.inFlight.size, ...this.counters };
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   private pump(): void {
@@ -86,6 +100,15 @@ export class OutboxDrainer {
           if (this.inFlight.has(entry.seq)) continue;
           this.send(entry);
         }
+      }
+    } catch (e) {
+      // The outbox could not be read (disk error): keep the events, try again shortly.
+      this.log.error({ err: (e as Error).message }, 'outbox read failed; retrying in 1 s');
+      if (!this.retryTimer) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.pump();
+        }, 1000);
       }
     } finally {
       this.pumping = false;
@@ -129,6 +152,11 @@ export class OutboxDrainer {
       this.log.info({ count: ids.length }, 'outbox closed before acks were written: they will be re-sent');
       return;
     }
-    this.outbox.ackMany(ids);
+    try {
+      this.outbox.ackMany(ids);
+    } catch (e) {
+      // Not fatal: these events stay stored and are sent again after a restart (duplicates).
+      this.log.error({ err: (e as Error).message, count: ids.length }, 'could not record acks');
+    }
   }
 }
