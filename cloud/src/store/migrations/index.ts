@@ -3,6 +3,7 @@ import { truckEventsMigration } from './002-truck-events.js';
 import { beaconSeriesMigration } from './003-beacon-series.js';
 import { deadLettersMigration } from './004-dead-letters.js';
 import { liftPageIndexesMigration } from './005-lift-page-indexes.js';
+import { beaconFleetMigration } from './006-beacon-fleet.js';
 import type { Migration } from './Migration.js';
 
 export type { Migration } from './Migration.js';
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   beaconSeriesMigration,
   deadLettersMigration,
   liftPageIndexesMigration,
+  beaconFleetMigration,
 ];
