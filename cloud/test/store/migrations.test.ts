@@ -40,6 +40,8 @@ describe('store migrations', () => {
         'device_alerts',
         'device_online',
         'events',
+        'fleet_alerts',
+        'fleet_status',
         'footfall_counts',
         'gateway_health',
         'gateways',
