@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { RouteId } from '../auth/accessTable.js';
 import type { ApiPrincipal } from '../auth/ApiTokenStore.js';
+import type { RouteId } from '../auth/accessTable.js';
+import type { BeaconFleet } from '../beacons/BeaconFleet.js';
 import type { ApiReadModel } from './ApiReadModel.js';
 import type { CloudMetrics } from './CloudMetrics.js';
 import type { LiveEventHub } from './LiveEventHub.js';
@@ -12,6 +13,8 @@ import type { Readiness } from './Readiness.js';
 /** What every handler can use; built once by the wiring file. */
 export interface ApiContext {
   readModel: ApiReadModel;
+  /** Beacon and gateway statuses, cloud alerts and availability (`cloud/src/beacons`). */
+  beaconFleet: BeaconFleet;
   metrics: CloudMetrics;
   readiness: Readiness;
   events: LiveEventHub;
