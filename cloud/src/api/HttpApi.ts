@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { ApiTokenStore } from '../auth/ApiTokenStore.js';
+import { BeaconFleet } from '../beacons/BeaconFleet.js';
 import type { IngestEventBus } from '../ingest/IngestEventBus.js';
 import type { Store } from '../store/Store.js';
 import { ApiServer } from './ApiServer.js';
@@ -20,6 +21,8 @@ export interface HttpApiOptions {
   readiness: Readiness;
   /** The ingest's bus: its stored messages feed the live stream. */
   bus?: IngestEventBus;
+  /** The beacon fleet view; default: one over `store` with the default rules. */
+  beaconFleet?: BeaconFleet;
   /** SSE heartbeat interval, ms (default 15 s). */
   sseHeartbeatMs?: number;
   logger?: Logger;
@@ -48,6 +51,7 @@ export class HttpApi {
       port: options.port,
       context: {
         readModel: new StoreReadModel(options.store),
+        beaconFleet: options.beaconFleet ?? new BeaconFleet(options.store.db, { logger: log }),
         metrics: options.metrics,
         readiness: options.readiness,
         events: this.events,
