@@ -24,6 +24,11 @@ export const ROUTE_ACCESS = {
   listLifts: ['dispatcher', 'billing', 'admin'],
   listBeacons: ['beacon-operator', 'admin'],
   listGateways: ['beacon-operator', 'admin'],
+  listBeaconFleet: ['beacon-operator', 'admin'],
+  getBeaconFleetEntry: ['beacon-operator', 'admin'],
+  listGatewayFleet: ['beacon-operator', 'admin'],
+  listFleetAlerts: ['beacon-operator', 'admin'],
+  getBeaconAvailability: ['beacon-operator', 'admin'],
   listDeadLetters: ['admin'],
   events: ['dispatcher', 'beacon-operator', 'billing', 'admin'],
 } as const satisfies Record<string, 'public' | readonly Role[]>;
