@@ -1,4 +1,11 @@
 import type { AnyRoute } from './route.js';
+import {
+  getBeaconAvailability,
+  getBeaconFleetEntry,
+  listBeaconFleet,
+  listFleetAlerts,
+  listGatewayFleet,
+} from './routes/beaconFleet.js';
 import { listBeacons, listGateways } from './routes/beaconNetwork.js';
 import { listDeadLetters } from './routes/deadLetters.js';
 import { events } from './routes/events.js';
@@ -22,6 +29,11 @@ export const ROUTES: readonly AnyRoute[] = [
   listLifts,
   listBeacons,
   listGateways,
+  listBeaconFleet,
+  getBeaconFleetEntry,
+  listGatewayFleet,
+  listFleetAlerts,
+  getBeaconAvailability,
   listDeadLetters,
   events,
 ];
