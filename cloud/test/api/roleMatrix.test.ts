@@ -3,10 +3,10 @@ import { ROUTE_ACCESS, mayCall } from '../../src/auth/accessTable.js';
 import { ROLES, type Role } from '../../src/auth/roles.js';
 import { ROUTES } from '../../src/api/routeTable.js';
 import { type ApiHarness, startApi } from './harness.js';
-import { recordOf, seedRegistry, truckStatus } from './fixtures.js';
+import { BEACON, recordOf, seedRegistry, truckStatus } from './fixtures.js';
 
 /** Values for path parameters, naming things the seeded store has. */
-const PATH_VALUES: Record<string, string> = { truckId: 'truck-01' };
+const PATH_VALUES: Record<string, string> = { truckId: 'truck-01', beaconId: BEACON };
 
 type Caller = { name: string; token: (h: ApiHarness) => string | null; role: Role | null };
 const CALLERS: Caller[] = [
