@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type BrokerPorts, CloudBroker } from './broker/CloudBroker.js';
+import { type BrokerPorts, CloudBroker, type InternalConnection } from './broker/CloudBroker.js';
 import type { CloudConfig } from './config/CloudConfig.js';
 
 /** A part of the cloud that runs: started in order, stopped in reverse, cleaning up after itself. */
@@ -17,6 +17,11 @@ export interface CloudContext {
   logger: Logger;
   /** Real broker ports, known once the broker feature has started. */
   brokerPorts(): BrokerPorts;
+  /**
+   * URL and credentials for an in-process service's MQTT client (ingest role: reads every
+   * device → cloud topic, writes every `cmd/…` topic). Call it in `start()`, not before.
+   */
+  brokerConnection(): InternalConnection;
 }
 
 /**
@@ -50,7 +55,12 @@ export class CloudApp {
       maxPacketBytes: b.maxPacketBytes,
       logger: logger.child({ name: 'cloud:broker' }),
     });
-    const ctx: CloudContext = { config, logger, brokerPorts: () => this.broker.ports };
+    const ctx: CloudContext = {
+      config,
+      logger,
+      brokerPorts: () => this.broker.ports,
+      brokerConnection: () => this.broker.internalConnection(),
+    };
     this.features = [
       {
         name: 'broker',

@@ -1,7 +1,8 @@
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { Logger } from 'pino';
 import { AccessDecisionCache, type AccessKind, AccessPolicy, type ClientRules } from './AccessPolicy.js';
-import { type AclTable, loadAclFile } from './AclFile.js';
+import { type AclTable, loadAclFile, parseAclFile } from './AclFile.js';
+import { roleAclSection } from './AclSections.js';
 import { loadPasswordFile, type PasswordTable } from './PasswordFile.js';
 import { hashPassword, type PasswordHash, verifyPassword } from './PasswordHash.js';
 
@@ -27,6 +28,8 @@ interface PendingConnect {
 
 interface ClientAccess {
   username: string | null;
+  /** The in-process services' user (see `setInternalUser`). */
+  internal: boolean;
   rules: ClientRules;
   cache: AccessDecisionCache;
   generation: number;
@@ -50,6 +53,7 @@ export class BrokerGatekeeper {
   /** Verified against when the user is unknown, so both cases take the same time. */
   private decoy: PasswordHash | null = null;
   private readonly log: Logger;
+  private internal: { username: string; hash: PasswordHash; rules: ClientRules } | null = null;
 
   constructor(private readonly opts: GatekeeperOptions) {
     this.log = opts.logger;
@@ -67,6 +71,20 @@ export class BrokerGatekeeper {
       { users: passwords?.users.size ?? 0, aclFile: this.opts.aclFile, generation: this.generation },
       'credentials and acl loaded',
     );
+  }
+
+  /**
+   * Registers the user of the cloud's own in-process services (ingest, API): not in any file,
+   * its secret lives only in this process, and it gets the ingest role's rules whatever the ACL
+   * file says. It wins over a password-file user of the same name.
+   */
+  async setInternalUser(username: string, secret: string): Promise<void> {
+    const { table } = parseAclFile(roleAclSection('ingest', username));
+    this.internal = {
+      username,
+      hash: await hashPassword(secret),
+      rules: { rules: table.users.get(username) ?? [] },
+    };
   }
 
   /** Re-reads both files; on an error the previous ones stay in force and the error is logged. */
@@ -149,7 +167,10 @@ export class BrokerGatekeeper {
     const a = this.access.get(client);
     if (!a) return 'client not authenticated';
     if (a.generation !== this.generation) {
-      a.rules = this.policy.rulesFor({ username: a.username, clientId: client.id });
+      a.rules =
+        a.internal && this.internal
+          ? this.internal.rules
+          : this.policy.rulesFor({ username: a.username, clientId: client.id });
       a.cache = new AccessDecisionCache();
       a.generation = this.generation;
     }
@@ -174,6 +195,20 @@ export class BrokerGatekeeper {
         'zero-length client id needs clean session (MQTT-3.1.3-8)',
       );
     }
+    if (this.internal && username === this.internal.username) {
+      if (!(await verifyPassword(password ?? Buffer.alloc(0), this.internal.hash))) {
+        return refuse(ReturnCode.BadUsernameOrPassword, 'wrong password');
+      }
+      this.access.set(client, {
+        username,
+        internal: true,
+        rules: this.internal.rules,
+        cache: new AccessDecisionCache(),
+        generation: this.generation,
+      });
+      this.log.info({ clientId: client.id, username }, 'internal service connected');
+      return null;
+    }
     if (username === null) {
       if (!this.opts.allowAnonymous) return refuse(ReturnCode.NotAuthorized, 'anonymous access is off');
     } else {
@@ -192,6 +227,7 @@ export class BrokerGatekeeper {
     const rules = this.policy.rulesFor({ username, clientId: client.id });
     const a: ClientAccess = {
       username,
+      internal: false,
       rules,
       cache: new AccessDecisionCache(),
       generation: this.generation,

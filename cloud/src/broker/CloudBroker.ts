@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { BrokerGatekeeper } from './BrokerGatekeeper.js';
 import { type FrameViolation, GuardedConnection } from './GuardedConnection.js';
 import { listenTcp, listenTls, listenWebSocket, type MqttListener } from './MqttListeners.js';
+import { generateSecret } from './PasswordHash.js';
 
 /** Longest `stop()` waits for accepted publishes to reach the store. */
 const STOP_DRAIN_MS = 5000;
@@ -39,6 +40,16 @@ export interface CloudBrokerOptions {
   logger: Logger;
 }
 
+/** Username of the cloud's in-process services (never in the password file). */
+export const INTERNAL_USER = 'releve-cloud-internal';
+
+/** Where and as whom an in-process service connects. */
+export interface InternalConnection {
+  url: string;
+  username: string;
+  password: string;
+}
+
 /** Real ports of the open listeners. */
 export interface BrokerPorts {
   mqtt?: number;
@@ -62,6 +73,7 @@ export class CloudBroker {
   private readonly log: Logger;
   /** Client publishes authorised but not yet through aedes' publish pipeline (store, fan-out). */
   private inFlight = 0;
+  private internalSecret: string | null = null;
 
   constructor(private readonly opts: CloudBrokerOptions) {
     this.log = opts.logger;
@@ -71,6 +83,22 @@ export class CloudBroker {
       allowAnonymous: opts.allowAnonymous,
       logger: opts.logger,
     });
+  }
+
+  /**
+   * How the cloud's in-process services connect: loopback URL of the first open listener and
+   * the internal user (ingest role), whose secret is made at start and never written anywhere.
+   */
+  internalConnection(): InternalConnection {
+    if (!this.internalSecret) throw new Error('broker not started');
+    const p = this.ports;
+    const url =
+      p.mqtt !== undefined
+        ? `mqtt://127.0.0.1:${p.mqtt}`
+        : p.ws !== undefined
+          ? `ws://127.0.0.1:${p.ws}`
+          : `mqtts://127.0.0.1:${p.mqtts}`;
+    return { url, username: INTERNAL_USER, password: this.internalSecret };
   }
 
   /** Real ports of the open listeners. */
@@ -86,6 +114,8 @@ export class CloudBroker {
     let hooks: Partial<AedesOptions> = {};
     if (!o.unsafeNoChecks) {
       await this.gatekeeper.load();
+      this.internalSecret = generateSecret();
+      await this.gatekeeper.setInternalUser(INTERNAL_USER, this.internalSecret);
       hooks = this.gatekeeper.hooks();
       if (o.allowAnonymous) this.log.warn('anonymous MQTT access is ON: clients without a username get in');
       if (!o.aclFile) this.log.warn('no ACL file: every authenticated client may read and write every topic');
