@@ -21,6 +21,8 @@ export class SystemdNotifier {
     private readonly log: Logger,
     env: NodeJS.ProcessEnv = process.env,
     private readonly now: () => number = () => performance.now(),
+    /** The notify command (tests put a recorder in its place). */
+    private readonly command = 'systemd-notify',
   ) {
     this.enabled = Boolean(env.NOTIFY_SOCKET);
     const usec = Number(env.WATCHDOG_USEC);
@@ -48,7 +50,7 @@ export class SystemdNotifier {
 
   private send(arg: string): void {
     if (!this.enabled) return;
-    execFile('systemd-notify', [arg], (err) => {
+    execFile(this.command, [arg], (err) => {
       if (!err) return;
       this.failures += 1;
       if (this.failures <= 3) this.log.warn({ err: err.message, arg }, 'systemd-notify failed');
