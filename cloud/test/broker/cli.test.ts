@@ -95,6 +95,29 @@ describe('releve-cloud CLI', { timeout: 180_000 }, () => {
     expect(r2.err).toContain(`cannot read ${join(dir, 'nope')}`);
   });
 
+  it('serve says clearly when its port is taken, without a stack trace', async () => {
+    const dir = cleanup.dir(tempDir());
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    cleanup.add(() => new Promise<void>((r) => blocker.close(() => r())));
+    const taken = (blocker.address() as { port: number }).port;
+    const r = await runCli([
+      'serve',
+      '--allow-anonymous',
+      '--host',
+      '127.0.0.1',
+      '--mqtt-port',
+      String(taken),
+      '--data-dir',
+      dir,
+      '--log-level',
+      'silent',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`[listen] mqtt listener: port ${taken} on 127.0.0.1 is already in use`);
+    expect(r.err).not.toContain('    at ');
+  });
+
   it('serve runs the broker, picks up device add through SIGHUP, and stops on SIGINT', async () => {
     const dir = cleanup.dir(tempDir());
     const files = ['--password-file', join(dir, 'passwd'), '--acl-file', join(dir, 'acl'), '--data-dir', dir];
