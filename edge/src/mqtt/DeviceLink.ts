@@ -196,8 +196,9 @@ export class DeviceLink extends EventEmitter<DeviceLinkEvents> {
   }
 
   /**
-   * Clean stop: publishes `offline`/`shutdown` (retained) and disconnects, so the broker drops
-   * the last will. Unacknowledged events stay in the outbox for the next start.
+   * Clean stop: publishes `offline`/`shutdown` (retained), lets the publishes in flight get
+   * their PUBACKs (bounded by `stopTimeoutMs`), records those acks and disconnects, so the
+   * broker drops the last will. Unacknowledged events stay in the outbox for the next start.
    */
   async stop(): Promise<void> {
     if (this.linkState === 'stopped') return;
@@ -205,25 +206,30 @@ export class DeviceLink extends EventEmitter<DeviceLinkEvents> {
     this.setState('stopped');
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    this.drainer.close();
-    if (!client) return;
-    const timeoutMs = this.options.stopTimeoutMs ?? 5000;
-    if (client.connected) {
-      const shutdown = this.onlinePayload('offline', 'shutdown', new Date());
-      const published = client
-        .publishAsync(this.onlineTopic, shutdown, { qos: 1, retain: true })
-        .then(() => true)
-        .catch((e: Error) => {
-          this.log.warn({ err: e.message }, 'could not publish the shutdown state');
-          return false;
-        });
-      const ok = await Promise.race([published, delay(timeoutMs).then(() => false)]);
-      if (!ok) this.log.warn('shutdown state not acknowledged in time');
+    this.drainer.pause();
+    if (client) {
+      const timeoutMs = this.options.stopTimeoutMs ?? 5000;
+      let cleanly = false;
+      if (client.connected) {
+        const shutdown = this.onlinePayload('offline', 'shutdown', new Date());
+        const published = client
+          .publishAsync(this.onlineTopic, shutdown, { qos: 1, retain: true })
+          .then(() => true)
+          .catch((e: Error) => {
+            this.log.warn({ err: e.message }, 'could not publish the shutdown state');
+            return false;
+          });
+        const ok = await Promise.race([published, delay(timeoutMs).then(() => false)]);
+        if (!ok) this.log.warn('shutdown state not acknowledged in time');
+        // A graceful end waits for every PUBACK still due, then sends DISCONNECT.
+        const ended = new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+        cleanly = await Promise.race([ended.then(() => true), delay(timeoutMs).then(() => false)]);
+      }
+      // Not connected (nothing can be acknowledged) or the broker is not answering: cut.
+      if (!cleanly) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+      this.client = null;
     }
-    const ended = new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
-    const cleanly = await Promise.race([ended.then(() => true), delay(timeoutMs).then(() => false)]);
-    if (!cleanly) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
-    this.client = null;
+    this.drainer.close();
     this.log.info(this.status(), 'link stopped');
   }
 

@@ -91,5 +91,28 @@ for (const backend of await brokerBackends()) {
       );
       expect(second.link.status()).toMatchObject({ state: 'connected', backlog: 0, inFlight: 0 });
     });
+
+    it('records every PUBACK received before a clean stop mid-drain, so a restart re-sends nothing', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'releve-link-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const sub = await collector(`releve/v1/trucks/${TRUCK}/lifts`);
+      const first = device({ window: 32 });
+      const total = 1500;
+      for (let i = 0; i < total; i++) first.outbox.enqueue('lift', liftDraft(TRUCK, i));
+      first.link.start();
+      await waitFor(() => first.link.status().acked >= 200, 20_000, '200 acked');
+      await first.link.stop();
+      const left = first.outbox.backlog();
+      first.outbox.close();
+      expect(left).toBeGreaterThan(0);
+      // Exactly the acknowledged events left the outbox: the subscriber gets those and no more.
+      await waitFor(() => sub.unique === total - left, 20_000, 'acknowledged events delivered');
+
+      const second = device({ window: 32 });
+      second.link.start();
+      await waitFor(() => sub.unique === total && second.outbox.backlog() === 0, 30_000, 'the rest');
+      expect(sub.duplicates).toBe(0);
+      expect(sub.firsts.map((d) => d.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    });
   });
 }
