@@ -2,7 +2,9 @@ import { decodeAdvertisement, fromHex } from '@releve/shared/protocols/ble/index
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { EdgeError } from '../errors.js';
+import type { NobleLike } from '../ble/noble-types.js';
 import { BeaconGateway } from '../gateway/BeaconGateway.js';
+import { systemClock } from '../gateway/Clock.js';
 import { loadGatewayConfig } from '../gateway/GatewayConfig.js';
 import { outboxPublisher } from '../gateway/GatewayPublisher.js';
 import { DeviceLink } from '../mqtt/DeviceLink.js';
@@ -25,6 +27,18 @@ export function decodeHexToJson(hex: string): { ok: boolean; json: string } {
     2,
   );
   return { ok: r.errors.length === 0, json };
+}
+
+/**
+ * A simulated zone instead of a Bluetooth adapter (demos, the whole system on simulated
+ * devices). Loaded only with `--simulate`: production never loads the simulator.
+ */
+async function simulatedAir(phones: number, clone: boolean) {
+  const sim = await import('@releve/firmware-sim/beacons/index');
+  const binding = new sim.SimulatedHciBinding();
+  const noble = sim.createNoble(binding) as unknown as NobleLike;
+  const zone = new sim.SimulatedZone({ clock: systemClock, binding, phones, clone, seed: Date.now() % 1e9 });
+  return { noble, zone };
 }
 
 /** `releve-gateway`: run the beacon gateway, check its config, decode advertising bytes. */
@@ -60,11 +74,15 @@ export async function main(argv: string[]): Promise<void> {
     .command('run')
     .description('Run the beacon gateway')
     .requiredOption('--config <file>', 'YAML or JSON config file')
-    .action(async (opts: { config: string }) => {
+    .option('--simulate', 'no adapter: scan a simulated zone (one beacon per allowlisted id)')
+    .option('--phones <n>', 'with --simulate: phones present at any time', Number, 20)
+    .option('--clone', 'with --simulate: add a clone of the first beacon')
+    .action(async (opts: { config: string; simulate?: boolean; phones: number; clone?: boolean }) => {
       const log = pino({ name: 'edge:gateway', level: process.env.LOG_LEVEL ?? 'info' });
       let outbox: Outbox;
       let link: DeviceLink;
       let gateway: BeaconGateway;
+      const sim = opts.simulate ? await simulatedAir(opts.phones, opts.clone ?? false) : null;
       try {
         const config = loadGatewayConfig(opts.config);
         const b = config.broker;
@@ -89,7 +107,12 @@ export async function main(argv: string[]): Promise<void> {
           ...secrets,
           logger: log.child({ name: 'edge:mqtt:link' }),
         });
-        gateway = new BeaconGateway({ config, publisher: outboxPublisher(outbox), logger: log });
+        gateway = new BeaconGateway({
+          config,
+          publisher: outboxPublisher(outbox),
+          logger: log,
+          ...(sim ? { noble: sim.noble } : {}),
+        });
       } catch (e) {
         if (!(e instanceof EdgeError)) throw e;
         process.stderr.write(`${e.message}\n`);
@@ -98,13 +121,21 @@ export async function main(argv: string[]): Promise<void> {
       }
       link.on('command', (c) => {
         if (c.kind === 'allowlist' || c.kind === 'gatewayConfig') gateway.applyCommand(c);
+        if (c.kind === 'allowlist') sim?.zone.setAllowlist(c.message.beacons);
       });
+      sim?.zone.setAllowlist(
+        [...gateway.allowlist.ids()].map((id) => ({
+          beaconId: id,
+          address: gateway.allowlist.get(id)?.address ?? null,
+        })),
+      );
       link.start();
       await gateway.start();
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      sim?.zone.stop();
       await gateway.stop();
       await link.stop();
       outbox.close();

@@ -6,7 +6,12 @@
 import { AdvEventType, type SimulatedHciBinding } from './SimulatedHciBinding.js';
 import type { SimulatedBeacon } from './SimulatedBeacon.js';
 import { SimulatedPhone } from './SimulatedPhone.js';
-import type { VirtualClock } from './VirtualClock.js';
+
+/** The clock the air runs on: a `VirtualClock` in tests, the system clock in a live demo. */
+export interface AirClock {
+  now(): number;
+  after(ms: number, fn: () => void): () => void;
+}
 
 /** Deterministic PRNG (mulberry32), so a seeded scenario replays exactly. */
 export function seededRandom(seed: number): () => number {
@@ -21,7 +26,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 export interface RadioFieldOptions {
-  clock: VirtualClock;
+  clock: AirClock;
   binding: SimulatedHciBinding;
   seed?: number;
   /** Path-loss exponent of the simulated site. */
@@ -34,7 +39,7 @@ export interface RadioFieldOptions {
 
 export class RadioField {
   readonly random: () => number;
-  readonly #clock: VirtualClock;
+  readonly #clock: AirClock;
   readonly #binding: SimulatedHciBinding;
   readonly #n: number;
   readonly #noiseDb: number;

@@ -5,4 +5,5 @@ export * from './RadioField.js';
 export * from './SimulatedBeacon.js';
 export * from './SimulatedHciBinding.js';
 export * from './SimulatedPhone.js';
+export * from './SimulatedZone.js';
 export * from './VirtualClock.js';

@@ -6,10 +6,12 @@ import {
   eddystoneTlmAd,
   encodeEddystoneUrl,
   iBeaconAd,
+  identityOf,
   RadioField,
   SimulatedBeacon,
   SimulatedHciBinding,
   SimulatedPhone,
+  SimulatedZone,
   seededRandom,
   VirtualClock,
 } from '../../src/beacons/index.js';
@@ -221,6 +223,43 @@ describe("noble's real Noble class on the simulated binding", () => {
     const addresses = new Set(crowd.phones.flatMap((p) => p.addressesUsed));
     expect(addresses.size).toBeGreaterThan(300);
     field.stop();
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('simulated zone', () => {
+  it('makes a beacon that advertises each canonical beacon id', () => {
+    const clock = new VirtualClock();
+    const ids = [
+      `ibeacon:${UUID}:7:65535`,
+      'eddystone:8b0ca750095477cb3e77:00000000000a',
+      'altbeacon:2f234454cf6d4a0fadf2f4911ba9ffa600010002',
+    ];
+    for (const id of ids) {
+      const identity = identityOf(id);
+      if (!identity) throw new Error(`no identity for ${id}`);
+      const b = new SimulatedBeacon({ address: 'C0:00:00:00:00:10', identity, tlmEvery: 1000 });
+      const frames = decodeAdvertisement(b.nextPacket(clock.now()) as Uint8Array).frames;
+      expect(frames.map((f) => ('beaconId' in f ? f.beaconId : null))).toEqual([id]);
+    }
+    expect(identityOf('eddystone:zz')).toBeNull();
+  });
+
+  it('puts one beacon per allowlisted id on air, plus phones and a clone', async () => {
+    const clock = new VirtualClock();
+    const binding = new SimulatedHciBinding();
+    const { seen } = await scanningNoble(binding);
+    const zone = new SimulatedZone({ clock, binding, phones: 5, clone: true });
+    zone.setAllowlist([
+      { beaconId: `ibeacon:${UUID}:1:1`, address: 'C0:FF:EE:00:00:01' },
+      { beaconId: 'eddystone:8b0ca750095477cb3e77:000000000002', address: null },
+    ]);
+    clock.advance(60_000);
+    const addresses = new Set(seen.map((p) => p.address));
+    expect(zone.beacons.size).toBe(2);
+    expect(addresses.has('c0:ff:ee:00:00:01')).toBe(true);
+    expect(addresses.size).toBeGreaterThanOrEqual(2 + 1 + 5);
+    zone.stop();
     expect(clock.pending).toBe(0);
   });
 });
