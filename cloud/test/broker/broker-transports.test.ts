@@ -10,39 +10,45 @@ import { Cleanup, collect, connectOk, startBroker, tempDir, tryConnect, writeTex
 
 const hasOpenssl = await requireService(commandService('openssl'));
 
+/** Writes a fresh self-signed certificate for 127.0.0.1 (cert.pem, key.pem) into `dir`. */
+function makeCert(dir: string): void {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'pipe' },
+  );
+}
+
 /** TLS and WebSocket listeners of the same broker, with the same credentials and ACL. */
 describe.skipIf(!hasOpenssl)('TLS and WebSocket listeners', () => {
   const cleanup = new Cleanup();
   let broker: CloudBroker;
   let cert: Buffer;
   let records: Record<string, unknown>[] = [];
+  let dir = '';
   const MAX_PACKET = 32 * 1024;
   const creds = { clientId: 'truck-t', username: 'truck-t', password: 'tls-secret' };
 
   beforeAll(async () => {
-    const dir = cleanup.dir(tempDir());
+    dir = cleanup.dir(tempDir());
     // a self-signed certificate for 127.0.0.1, made for this run
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'pipe' },
-    );
+    makeCert(dir);
     cert = readFileSync(join(dir, 'cert.pem'));
     const passwordFile = writeText(
       dir,
@@ -130,5 +136,17 @@ describe.skipIf(!hasOpenssl)('TLS and WebSocket listeners', () => {
     c.publish('releve/v1/trucks/truck-t/alerts', Buffer.alloc(MAX_PACKET * 2), { qos: 1 });
     await closed;
     expect(c.connected).toBe(false);
+  });
+
+  it('serves a renewed certificate after reload() without a restart', async () => {
+    const old = cert;
+    makeCert(dir);
+    const renewed = readFileSync(join(dir, 'cert.pem'));
+    expect(await broker.reload()).toBe(true);
+    const url = `mqtts://127.0.0.1:${broker.ports.mqtts}`;
+    const c = cleanup.client(await connectOk(url, { ...creds, ca: renewed, rejectUnauthorized: true }));
+    expect(c.connected).toBe(true);
+    const stale = await tryConnect(url, { ...creds, ca: old, rejectUnauthorized: true });
+    expect(stale.ok).toBe(false);
   });
 });
