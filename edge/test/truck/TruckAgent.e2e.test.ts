@@ -1,7 +1,14 @@
-import { encodeMessage, LiftEvent, type RouteCommand, TruckStatus, topicFor } from '@releve/shared';
+import {
+  DeviceAlert,
+  encodeMessage,
+  LiftEvent,
+  type RouteCommand,
+  TruckStatus,
+  topicFor,
+} from '@releve/shared';
 import { waitFor } from '@releve/shared/testing/index';
 import { type DrivenLift, RouteDriver } from '@releve/firmware-sim/truck/RouteDriver';
-import { type RouteFile, routeCommandOf } from '@releve/firmware-sim/truck/RouteFile';
+import { generateRoute, type RouteFile, routeCommandOf } from '@releve/firmware-sim/truck/RouteFile';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mosquittoAvailable, TestBroker } from '../fixtures/broker.js';
@@ -164,6 +171,51 @@ describe.skipIf(!hasMosquitto)('TruckAgent against the simulated truck (MockBind
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
       // The unknown bin sounded the buzzer; the route-done advice lit the LED.
       await waitFor(() => rig.truck.board.outputOf(13) === 1, 10_000, 'go-unload LED');
+    } finally {
+      driver.stop();
+      await rig.stop();
+      await collector.close();
+    }
+  }, 120_000);
+
+  it('survives the indicator adapter vanishing mid-route and a noisy RFID line: alert, counters, lifts go on', async () => {
+    const collector = await EventCollector.connect(broker.url, 'releve/v1/trucks/truck-unplug/#');
+    const rig = truckRig({ brokerUrl: broker.url, truckId: 'truck-unplug', rfidCorruption: 0.3 });
+    const driver = new RouteDriver(rig.truck, { timeScale: 0.1, travelMs: 1500 });
+    const route = generateRoute({ bins: 6, seed: 9 });
+    driver.on('lift-done', (l) => {
+      if (l.index !== 2) return;
+      rig.binding.unplug(rig.paths.indicator);
+      setTimeout(() => rig.binding.replug(rig.paths.indicator), 300);
+    });
+    try {
+      await rig.agent.start();
+      await waitFor(() => rig.truck.board.isReportingDigital(2), 20_000, 'lifter board handshake');
+      await driver.run(route);
+      const lifts = () =>
+        collector.firsts.filter((d) => d.topic.endsWith('/lifts')).map((d) => LiftEvent.parse(d.message));
+      await waitFor(() => lifts().length === 6, 30_000, '6 lifts');
+      const expected = route.stops.flatMap((s) => (s.type === 'bin' ? [s] : []));
+      // Corrupted tag frames are dropped; the intact repeats still name every bin.
+      expect(lifts().map((l) => l.tag?.id)).toEqual(expected.map((b) => b.tagId));
+      // The lifts after the adapter came back are weighed again.
+      expect(
+        lifts()
+          .slice(3)
+          .map((l) => l.netWeightG),
+      ).toEqual(expected.slice(3).map((b) => b.wasteG));
+      const alerts = collector.firsts
+        .filter((d) => d.topic.endsWith('/alerts'))
+        .map((d) => DeviceAlert.parse(d.message));
+      expect(alerts.map((a) => a.kind)).toContain('serial-device-lost');
+      rig.agent.recorder.bookStatus();
+      const statuses = () =>
+        collector.firsts.filter((d) => d.topic.endsWith('/status')).map((d) => TruckStatus.parse(d.message));
+      await waitFor(() => statuses().some((s) => s.health.lifts === 6), 10_000, 'final status');
+      const health = statuses().at(-1)?.health ?? {};
+      expect(health.indicatorLosses).toBeGreaterThanOrEqual(1);
+      expect(health.indicatorReopens).toBeGreaterThanOrEqual(1);
+      expect(health.rfidBadFrames).toBeGreaterThan(0);
     } finally {
       driver.stop();
       await rig.stop();

@@ -1,5 +1,5 @@
 import { GpsSim } from '../devices/GpsSim.js';
-import { type RfidProtocol, RfidReaderSim } from '../devices/RfidReaderSim.js';
+import { type RfidProtocol, RfidReaderSim, type RfidReaderSimOptions } from '../devices/RfidReaderSim.js';
 import { type IndicatorProtocol, WeighingIndicatorSim } from '../devices/WeighingIndicatorSim.js';
 import { FirmataBoardSim } from '../firmata/FirmataBoardSim.js';
 import type { MockDeviceBinding } from '../pty/MockDeviceBinding.js';
@@ -26,6 +26,8 @@ export interface SimulatedTruckOptions {
   };
   /** How long a packing stroke holds its peak pressure, ms. */
   strokeMs?: number;
+  /** RFID line faults (corrupted frames, noise bursts), passed to `RfidReaderSim`. */
+  rfidFaults?: Pick<RfidReaderSimOptions, 'corruptProbability' | 'lineNoise' | 'seed'>;
 }
 
 /**
@@ -48,6 +50,7 @@ export class SimulatedTruck implements TruckWorld {
     this.rfid = new RfidReaderSim({
       protocol: options.rfidProtocol ?? 'em4100',
       repeatMs: options.rfidIntervalMs ?? 50,
+      ...options.rfidFaults,
     });
     this.indicator = new WeighingIndicatorSim({
       protocol: options.indicatorProtocol ?? 'st-gs',
