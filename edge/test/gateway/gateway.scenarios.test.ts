@@ -159,7 +159,7 @@ describe('beacon gateway on simulated air', () => {
     const usbs = t.filter((x) => x.beaconId === usb);
     expect(usbs.length).toBeGreaterThan(300);
     expect(usbs.every((x) => x.batteryMv === null && x.temperatureC === null)).toBe(true);
-  });
+  }, 120_000);
 
   it('a silent beacon is missing from the batches and from heardBeacons', async () => {
     h = new GatewayHarness({
