@@ -36,7 +36,7 @@ export interface TelemetryFact {
 export interface BeaconFacts extends LatLon {
   beaconId: string;
   registeredAt: string;
-  /** Latest window end of a sighting from its own address (null: never heard). */
+  /** Latest window end of a sighting, flagged or not (null: never heard). */
   lastSeenAt: string | null;
   /** Sightings of the last `positionWindowMin`, any address. */
   recentSightings: SightingFact[];
@@ -48,7 +48,7 @@ export interface BeaconFacts extends LatLon {
 
 /** Why the beacon is suspected of being cloned. */
 export type CloneEvidence =
-  | { kind: 'address-mismatch'; gatewayId: string; address: string; at: string }
+  | { kind: 'address-mismatch'; gatewayId: string; at: string }
   | { kind: 'counter-anomaly'; gatewayId: string; at: string }
   | { kind: 'gateway-alert'; count: number }
   | {
@@ -211,12 +211,7 @@ export function assessBeacon(
   const clone: CloneEvidence[] = [];
   const mismatch = facts.recentSightings.filter((s) => s.addressMismatch).at(-1);
   if (mismatch)
-    clone.push({
-      kind: 'address-mismatch',
-      gatewayId: mismatch.gatewayId,
-      address: mismatch.address,
-      at: mismatch.windowEnd,
-    });
+    clone.push({ kind: 'address-mismatch', gatewayId: mismatch.gatewayId, at: mismatch.windowEnd });
   const anomaly = facts.telemetry.filter((t) => t.counterAnomaly && t.ts >= cloneSince).at(-1);
   if (anomaly) clone.push({ kind: 'counter-anomaly', gatewayId: anomaly.gatewayId, at: anomaly.ts });
   if (facts.gatewayCloneAlerts > 0) clone.push({ kind: 'gateway-alert', count: facts.gatewayCloneAlerts });

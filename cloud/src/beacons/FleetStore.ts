@@ -87,7 +87,7 @@ export class FleetStore {
   ): BeaconFacts {
     const lastSeenAt = this.db
       .prepare(
-        `SELECT window_end FROM beacon_sightings WHERE beacon_id = ? AND address_mismatch = 0 AND window_end <= ?
+        `SELECT window_end FROM beacon_sightings WHERE beacon_id = ? AND window_end <= ?
          ORDER BY window_end DESC LIMIT 1`,
       )
       .pluck()
@@ -208,12 +208,16 @@ export class FleetStore {
     });
   }
 
-  /** Slot indexes (5 min from `fromMs`) in which the beacon was heard from its own address, `[from, to)` by window end. */
+  /**
+   * Slot indexes (5 min from `fromMs`) of the windows the beacon was sighted in, `[from, to)` by
+   * window end. Windows flagged `address_mismatch` count too: the gateway sends one sighting per
+   * beacon and window, so it cannot say whether the genuine beacon was heard beside the clone.
+   */
   heardSlots(beaconId: string, fromMs: number, toMs: number, slotMs: number): number[] {
     return this.db
       .prepare(
         `SELECT DISTINCT (CAST(round((julianday(window_end) - 2440587.5) * 86400000) AS INTEGER) - ?) / ? AS slot
-         FROM beacon_sightings WHERE beacon_id = ? AND address_mismatch = 0 AND window_end >= ? AND window_end < ?`,
+         FROM beacon_sightings WHERE beacon_id = ? AND window_end >= ? AND window_end < ?`,
       )
       .pluck()
       .all(
