@@ -52,6 +52,8 @@ export type ScannerState = 'idle' | 'scanning' | 'restarting' | 'stalled' | 'no-
 export interface BleScannerOptions {
   clock: Clock;
   onReport: (report: ScanReport) => void;
+  /** The adapter went away (`no-adapter`) or came back and scanning resumed (`scanning`). */
+  onStateChange?: (state: ScannerState) => void;
   /** A noble instance to use (the simulator's); by default the real one is loaded in `start()`. */
   noble?: NobleLike;
   /** `NOBLE_HCI_DEVICE_ID`: which adapter (hci0 = 0). */
@@ -95,6 +97,24 @@ export class BleScanner {
   #lastHeard = new Map<string, { atMs: number; address: string }>();
   #stopPurge: (() => void) | null = null;
   #onDiscover = (p: NoblePeripheral) => this.#discover(p);
+  /** A USB adapter unplugged or reset: noble goes `poweredOff`, then `poweredOn` when it is back. */
+  #onAdapterState = (state: string) => {
+    if (state !== 'poweredOn' && (this.#state === 'scanning' || this.#state === 'stalled')) {
+      this.#state = 'no-adapter';
+      this.#log.error({ state }, 'BLE adapter lost');
+      this.#o.onStateChange?.('no-adapter');
+    } else if (state === 'poweredOn' && this.#state === 'no-adapter' && this.#noble) {
+      const noble = this.#noble;
+      noble
+        .startScanningAsync([], true)
+        .then(() => {
+          this.#state = 'scanning';
+          this.#log.warn('BLE adapter back, scanning resumed');
+          this.#o.onStateChange?.('scanning');
+        })
+        .catch((e: Error) => this.#log.error({ err: e.message }, 'could not resume scanning'));
+    }
+  };
   readonly stats = { advertisements: 0, badRssi: 0, purged: 0, restarts: 0, malformed: 0 };
 
   constructor(options: BleScannerOptions) {
@@ -129,6 +149,7 @@ export class BleScanner {
     this.#guardParser(noble);
     await this.#poweredOn(noble);
     noble.on('discover', this.#onDiscover);
+    noble.on('stateChange', this.#onAdapterState);
     await noble.startScanningAsync([], true);
     this.#state = 'scanning';
     if (this.#o.purge !== false && !this.#stopPurge) {
@@ -142,10 +163,17 @@ export class BleScanner {
   async restart(): Promise<void> {
     const noble = this.#noble;
     if (!noble) return this.start();
+    const before = this.#state;
     this.#state = 'restarting';
     this.stats.restarts += 1;
-    await noble.stopScanningAsync();
-    await noble.startScanningAsync([], true);
+    try {
+      await noble.stopScanningAsync();
+      await noble.startScanningAsync([], true);
+    } catch (e) {
+      // Still no adapter (noble refuses to scan unless poweredOn): wait for it to come back.
+      this.#state = before === 'no-adapter' ? 'no-adapter' : 'stalled';
+      throw e;
+    }
     this.#state = 'scanning';
     this.#log.warn({ restarts: this.stats.restarts }, 'BLE scanning restarted');
   }
@@ -159,10 +187,9 @@ export class BleScanner {
     this.#stopPurge?.();
     this.#stopPurge = null;
     const noble = this.#noble;
-    if (noble && (this.#state === 'scanning' || this.#state === 'stalled')) {
-      noble.removeListener('discover', this.#onDiscover);
-      await noble.stopScanningAsync();
-    }
+    noble?.removeListener('discover', this.#onDiscover);
+    noble?.removeListener('stateChange', this.#onAdapterState);
+    if (noble && (this.#state === 'scanning' || this.#state === 'stalled')) await noble.stopScanningAsync();
     this.#state = 'idle';
   }
 

@@ -91,6 +91,7 @@ export class BeaconGateway {
       maxTracked: o.config.scanner.maxTracked,
       purge: o.scannerPurge,
       onReport: (r) => this.handleReport(r),
+      onStateChange: (state) => this.#setScannerHealth(state === 'scanning' ? 'scanning' : 'no-adapter'),
       logger: this.#log.child({ name: 'edge:ble:scanner' }),
     });
     this.#watchdog = new ScanWatchdog({
@@ -324,6 +325,8 @@ export class BeaconGateway {
 
   #publishHealth(): void {
     const now = this.#clock.now();
+    // Counters for the logs (they carry no address): bad frames by code, unknown beacons…
+    this.#log.info({ stats: this.stats, scanner: this.scanner.stats }, 'gateway counters');
     const lastMinute = this.#perSecond.reduce((a, b) => a + b, 0);
     this.#pub.publish('gatewayHealth', {
       ts: isoTime(now),

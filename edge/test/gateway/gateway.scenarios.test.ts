@@ -246,3 +246,24 @@ describe('settings from the cloud and a gateway that hears nothing', () => {
     expect(stalled?.detail).toMatch(/CAP_NET_RAW/);
   });
 });
+
+describe('an adapter that goes away', () => {
+  it('reports no-adapter while it is gone and resumes scanning when it is back', async () => {
+    h = new GatewayHarness({ allowlist: [allowed(IB, 'C0:FF:EE:00:00:01')] });
+    h.field.addBeacon(ibeacon('C0:FF:EE:00:00:01'));
+    await h.start();
+    await h.run(20_000);
+    h.binding.emit('stateChange', 'poweredOff');
+    await h.run(5_000);
+    expect(h.published('gatewayHealth').at(-1)?.scanner).toBe('no-adapter');
+    h.binding.emit('stateChange', 'poweredOn');
+    await h.run(20_000);
+    expect(h.published('gatewayHealth').at(-1)?.scanner).toBe('scanning');
+    expect(
+      h
+        .published('sightings')
+        .at(-1)
+        ?.beacons.map((s) => s.beaconId),
+    ).toEqual([IB]);
+  });
+});
