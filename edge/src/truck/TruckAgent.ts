@@ -8,6 +8,7 @@ import { loadLinkSecrets } from '../mqtt/secrets.js';
 import { Outbox } from '../outbox/Outbox.js';
 import { LifterBoard } from '../firmata/LifterBoard.js';
 import { type SerialBinding, SerialTransport } from '../serial/SerialTransport.js';
+import { CabDisplay } from './CabDisplay.js';
 import { type AgentClock, CollectionRecorder } from './CollectionRecorder.js';
 import { SystemdNotifier } from './SystemdNotifier.js';
 import type { TruckConfig } from './TruckConfig.js';
@@ -47,6 +48,7 @@ export class TruckAgent {
   private readonly ports: TruckDevicePort<unknown>[] = [];
   private readonly board: LifterBoard | null;
   private readonly boardPort: SerialTransport | null;
+  private readonly display: CabDisplay | null;
   private readonly notifier: SystemdNotifier;
   private readonly timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -110,6 +112,21 @@ export class TruckAgent {
           })
         : null;
     this.wireBoard();
+    this.display = config.cabDisplay
+      ? new CabDisplay(
+          new SerialTransport(config.cabDisplay.serial, {
+            ...(options.binding ? { binding: options.binding } : {}),
+            logger: this.log.child({ name: 'edge:serial:cab' }),
+          }),
+          this.log.child({ name: 'edge:truck:cab' }),
+          config.cabDisplay.width,
+        )
+      : null;
+    if (this.display) {
+      const d = this.display;
+      this.recorder.on('advice', (a) => d.advice(a));
+      this.recorder.on('lift', (l) => d.lift(l));
+    }
     this.notifier = new SystemdNotifier(this.log.child({ name: 'edge:truck:systemd' }));
     this.tickMs = options.tickMs ?? 1000;
   }
@@ -122,6 +139,7 @@ export class TruckAgent {
     this.started = true;
     for (const p of this.ports) p.start();
     this.link.start();
+    this.display?.start();
     if (this.board && this.boardPort) {
       this.boardPort.start();
       // The board may be unplugged at start-up: it connects whenever its port opens.
@@ -155,6 +173,7 @@ export class TruckAgent {
     await Promise.all(this.ports.map((p) => p.stop()));
     if (this.board) await this.board.stop();
     if (this.boardPort) await this.boardPort.stop();
+    if (this.display) await this.display.stop();
     await this.link.stop();
     this.outbox.close();
     this.log.info('truck agent stopped');

@@ -141,7 +141,10 @@ export const TruckConfig = z.object({
     .prefault({}),
   broker: BrokerConfig,
   cabDisplay: z
-    .object({ serial: serialDeviceSettingsSchema })
+    .object({
+      serial: serialDeviceSettingsSchema,
+      width: z.number().int().min(8).max(80).default(20).describe('Characters per line'),
+    })
     .optional()
     .describe('Serial text display in the cab (advice and last lift, one line each)'),
 });

@@ -171,6 +171,9 @@ describe.skipIf(!hasMosquitto)('TruckAgent against the simulated truck (MockBind
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
       // The unknown bin sounded the buzzer; the route-done advice lit the LED.
       await waitFor(() => rig.truck.board.outputOf(13) === 1, 10_000, 'go-unload LED');
+      // The cab display shows the advice and the last lift.
+      await waitFor(() => rig.cabScreen().startsWith('UNLOAD ROUTE DONE\r\n'), 10_000, 'cab display');
+      expect(rig.cabScreen()).toBe('UNLOAD ROUTE DONE\r\n0000000A05 55.5 kg\r\n');
     } finally {
       driver.stop();
       await rig.stop();
