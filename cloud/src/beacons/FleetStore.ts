@@ -216,7 +216,8 @@ export class FleetStore {
   heardSlots(beaconId: string, fromMs: number, toMs: number, slotMs: number): number[] {
     return this.db
       .prepare(
-        `SELECT DISTINCT (CAST(round((julianday(window_end) - 2440587.5) * 86400000) AS INTEGER) - ?) / ? AS slot
+        // JS numbers bind as REAL: CAST truncates the (non-negative) quotient to the slot index.
+        `SELECT DISTINCT CAST((round((julianday(window_end) - 2440587.5) * 86400000) - ?) / ? AS INTEGER) AS slot
          FROM beacon_sightings WHERE beacon_id = ? AND window_end >= ? AND window_end < ?`,
       )
       .pluck()
