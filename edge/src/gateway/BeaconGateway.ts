@@ -41,8 +41,12 @@ export interface BeaconGatewayOptions {
 const ALERT_REPEAT_MS = 15 * 60_000;
 /** Allowlisted addresses heard without an id frame for this long are forgotten. */
 const ADDRESS_MEMORY_MS = 10 * 60_000;
-/** Measured interval below this share of the expected one: two transmitters share the id. */
-const CLONE_INTERVAL_RATIO = 0.6;
+/**
+ * More packets than this many times what the expected interval allows: two transmitters share
+ * the id. (Counting, not the median gap: two interleaved beacons give gaps a and T − a, whose
+ * median can be close to T.)
+ */
+const CLONE_RATE_RATIO = 1.6;
 /** How often a gateway without a usable adapter tries again. */
 const ADAPTER_RETRY_MS = 30_000;
 
@@ -215,16 +219,13 @@ export class BeaconGateway {
       const { sighting, telemetry } = tracker.closeWindow();
       if (sighting) {
         const expected = tracker.entry.expectedIntervalMs;
-        if (
-          expected &&
-          sighting.intervalMs !== null &&
-          sighting.intervalMs < expected * CLONE_INTERVAL_RATIO
-        ) {
+        const windowMs = windowEndMs - windowStartMs;
+        if (expected && windowMs > 0 && sighting.count > (CLONE_RATE_RATIO * windowMs) / expected) {
           sighting.addressMismatch = true;
           this.#alert(
             'suspected-clone',
             'warning',
-            `advertising every ${sighting.intervalMs} ms, expected ${expected} ms: two transmitters?`,
+            `${sighting.count} packets in ${Math.round(windowMs / 1000)} s, expected one per ${expected} ms: two transmitters?`,
             tracker.entry.beaconId,
           );
         }

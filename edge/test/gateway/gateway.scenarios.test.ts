@@ -31,9 +31,10 @@ describe('beacon gateway on simulated air', () => {
   it('batches each allowlisted beacon per window with smoothed RSSI, distance, zone and interval', async () => {
     h = new GatewayHarness({
       allowlist: [
-        allowed(IB, 'C0:FF:EE:00:00:01'),
-        allowed(ED, 'C0:FF:EE:00:00:02'),
-        allowed(ALT, 'C0:FF:EE:00:00:03'),
+        // Expected intervals: a single transmitter must never look like a clone.
+        allowed(IB, 'C0:FF:EE:00:00:01', { expectedIntervalMs: 1000 }),
+        allowed(ED, 'C0:FF:EE:00:00:02', { expectedIntervalMs: 1000 }),
+        allowed(ALT, 'C0:FF:EE:00:00:03', { expectedIntervalMs: 1000 }),
       ],
     });
     h.field.addBeacon(ibeacon('C0:FF:EE:00:00:01', { distanceM: 0.3 }));
@@ -109,6 +110,20 @@ describe('beacon gateway on simulated air', () => {
     expect(telemetry.some((t) => t.rebooted)).toBe(false);
     expect(h.published('sightings').at(-1)?.beacons[0]?.addressMismatch).toBe(true);
     expect(h.published('gatewayAlert').map((a) => a.kind)).toEqual(['suspected-clone']);
+  });
+
+  it('an iBeacon clone copying the address too doubles the packet rate', async () => {
+    h = new GatewayHarness({ allowlist: [allowed(IB, 'C0:FF:EE:00:00:01', { expectedIntervalMs: 1000 })] });
+    h.field.addBeacon(ibeacon('C0:FF:EE:00:00:01'));
+    await h.start();
+    await h.run(30_000);
+    expect(h.published('gatewayAlert')).toEqual([]);
+    h.field.addBeacon(ibeacon('C0:FF:EE:00:00:01', { distanceM: 4 }));
+    await h.run(30_000);
+    const last = h.published('sightings').at(-1)?.beacons[0];
+    expect(last?.count).toBeGreaterThan(16);
+    expect(last?.addressMismatch).toBe(true);
+    expect(h.published('gatewayAlert').map((a) => [a.kind, a.beaconId])).toEqual([['suspected-clone', IB]]);
   });
 
   it('a reboot (counters reset together) is reported as such, not as a clone', async () => {
