@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { allowedRoles, mayCall } from '../auth/accessTable.js';
 import type { ApiPrincipal } from '../auth/ApiTokenStore.js';
+import { CSRF_HEADER, csrfMatches, type WebSession } from '../auth/WebSessions.js';
 import { CloudError, CloudErrorCode } from '../errors.js';
 import { type ApiProblemCode, type Problem, problem } from './problem.js';
 import type { AnyRoute, ApiContext, Reply } from './route.js';
@@ -12,9 +13,23 @@ export interface TokenVerifier {
   verify(secret: string): ApiPrincipal | null;
 }
 
+/** What the server needs to authenticate a browser's session cookie (`auth/WebSessions.ts`). */
+export interface SessionVerifier {
+  fromRequest(req: IncomingMessage): WebSession | null;
+}
+
+/** Answers requests no API route matches (the web pages); false when it has nothing either. */
+export interface FallbackHandler {
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+}
+
 export interface ApiServerOptions {
   routes: readonly AnyRoute[];
   tokens: TokenVerifier;
+  /** Browser sessions: without a bearer token, the session cookie authenticates (same roles). */
+  sessions?: SessionVerifier;
+  /** Pages and assets, asked when no route matches. */
+  fallback?: FallbackHandler;
   context: Omit<ApiContext, 'onStop'>;
   host: string;
   /** 0 picks a free port (tests). */
@@ -102,8 +117,10 @@ export class ApiServer {
     const matches = this.compiled
       .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
       .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
-    if (matches.length === 0)
+    if (matches.length === 0) {
+      if (this.options.fallback && (await this.options.fallback.handle(req, res, url))) return;
       return sendProblem(res, problem(404, 'not-found', 'no such route', url.pathname));
+    }
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const hit = matches.find((x) => x.c.route.method === method);
     if (!hit) {
@@ -183,6 +200,8 @@ export class ApiServer {
     const secret = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
     const publicRoute = allowedRoles(route.id) === 'public';
     if (!secret) {
+      const session = header === undefined ? (this.options.sessions?.fromRequest(req) ?? null) : null;
+      if (session) return this.authorise(req, route, session.principal, session);
       if (publicRoute) return { principal: null };
       return deny(401, 'unauthorized', 'send Authorization: Bearer <token>', 'Bearer realm="releve"');
     }
@@ -197,8 +216,23 @@ export class ApiServer {
         'Bearer realm="releve", error="invalid_token"',
       );
     }
+    return this.authorise(req, route, principal, null);
+  }
+
+  /** Role check; a cookie session must also show its CSRF token on state-changing methods. */
+  private authorise(
+    req: IncomingMessage,
+    route: AnyRoute,
+    principal: ApiPrincipal,
+    session: WebSession | null,
+  ): { principal: ApiPrincipal } | { problem: Problem; challenge: string } {
     if (!mayCall(route.id, principal.role)) {
       return deny(403, 'forbidden', `role ${principal.role} may not call ${route.id}`, '');
+    }
+    const safe = req.method === 'GET' || req.method === 'HEAD';
+    const presented = req.headers[CSRF_HEADER];
+    if (session && !safe && !csrfMatches(session, typeof presented === 'string' ? presented : null)) {
+      return deny(403, 'forbidden', `a session request ${req.method} needs the ${CSRF_HEADER} header`, '');
     }
     return { principal };
   }

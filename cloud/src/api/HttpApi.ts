@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { ApiTokenStore } from '../auth/ApiTokenStore.js';
+import { WebSessions } from '../auth/WebSessions.js';
 import { BeaconFleet } from '../beacons/BeaconFleet.js';
 import type { IngestEventBus } from '../ingest/IngestEventBus.js';
 import type { Store } from '../store/Store.js';
@@ -10,6 +11,17 @@ import { buildOpenApiDocument } from './openapiDocument.js';
 import type { Readiness } from './Readiness.js';
 import { ROUTES } from './routeTable.js';
 import { StoreReadModel } from './StoreReadModel.js';
+import { WebFrontend } from '../web/WebFrontend.js';
+
+/** The web pages served next to the API (`cloud/src/web`, docs/web.md). */
+export interface WebPagesOptions {
+  /** Map tile URL template, `{z}/{x}/{y}`; null (default) draws maps as plain SVG, offline. */
+  tileUrl?: string | null;
+  /** Mark the session cookie `Secure` (HTTPS). Default: only when `X-Forwarded-Proto: https`. */
+  secureCookies?: boolean;
+  /** Idle lifetime of a browser session, ms (default 8 h). */
+  sessionIdleMs?: number;
+}
 
 export interface HttpApiOptions {
   host: string;
@@ -25,6 +37,8 @@ export interface HttpApiOptions {
   beaconFleet?: BeaconFleet;
   /** SSE heartbeat interval, ms (default 15 s). */
   sseHeartbeatMs?: number;
+  /** The web pages and browser sessions (default on); false serves the API alone. */
+  web?: WebPagesOptions | false;
   logger?: Logger;
 }
 
@@ -44,9 +58,27 @@ export class HttpApi {
   constructor(private readonly options: HttpApiOptions) {
     const log = (options.logger ?? pino({ level: 'info' })).child({ name: 'cloud:api' });
     const document = buildOpenApiDocument(ROUTES);
+    const web = options.web === false ? null : (options.web ?? {});
+    const sessions = web
+      ? new WebSessions({
+          tokens: options.tokens,
+          ...(web.sessionIdleMs === undefined ? {} : { idleMs: web.sessionIdleMs }),
+        })
+      : null;
     this.server = new ApiServer({
       routes: ROUTES,
       tokens: options.tokens,
+      ...(web && sessions
+        ? {
+            sessions,
+            fallback: new WebFrontend({
+              sessions,
+              tileUrl: web.tileUrl ?? null,
+              secureCookies: web.secureCookies ?? false,
+              log: log.child({ name: 'cloud:web' }),
+            }),
+          }
+        : {}),
       host: options.host,
       port: options.port,
       context: {

@@ -1,4 +1,13 @@
-import type { BeaconTelemetry, GatewayHealth, OnlineState, TruckStatus } from '@releve/shared';
+import type {
+  BeaconTelemetry,
+  BinTag,
+  GatewayHealth,
+  LiftEvent,
+  LiftFlag,
+  OnlineState,
+  Position,
+  TruckStatus,
+} from '@releve/shared';
 import type Database from 'better-sqlite3';
 import type { Store } from '../store/Store.js';
 import type { ApiReadModel, DeadLetterQuery, LiftQuery } from './ApiReadModel.js';
@@ -18,9 +27,10 @@ interface DeviceRow extends OnlineRow {
 }
 
 /**
- * The HTTP API's reads over the SQLite `Store` (read-only SQL on its tables). Lifts are
- * selected page by page with a keyset on (started_at, event_id), then mapped by the store's
- * own `reads.lift()` so the API shows lifts exactly as billing sees them.
+ * The HTTP API's reads over the SQLite `Store` (read-only SQL on its tables, each lookup on an
+ * index: "last seen" is the reception time of a device's latest message by device time). Lifts
+ * are read a page at a time with a keyset on (started_at, event_id), with the bin and payer
+ * resolved by the same join as the store's `reads.lift()`.
  */
 export class StoreReadModel implements ApiReadModel {
   private readonly db: Database.Database;
@@ -47,8 +57,10 @@ export class StoreReadModel implements ApiReadModel {
          SELECT ids.id, t.name, o.state, o.cause, o.since, o.agent_version,
            (SELECT body FROM truck_status s WHERE s.truck_id = ids.id ORDER BY s.ts DESC, s.seq DESC LIMIT 1) AS body,
            max(coalesce(o.received_at, ''),
-               coalesce((SELECT max(received_at) FROM truck_status s WHERE s.truck_id = ids.id), ''),
-               coalesce((SELECT max(received_at) FROM lifts l WHERE l.truck_id = ids.id), '')) AS last_seen
+               coalesce((SELECT received_at FROM truck_status s WHERE s.truck_id = ids.id
+                         ORDER BY s.ts DESC LIMIT 1), ''),
+               coalesce((SELECT received_at FROM lifts l WHERE l.truck_id = ids.id
+                         ORDER BY l.started_at DESC LIMIT 1), '')) AS last_seen
          FROM ids LEFT JOIN trucks t ON t.truck_id = ids.id LEFT JOIN device_online o ON o.device_id = ids.id
          WHERE ? IS NULL OR ids.id = ?
          ORDER BY ids.id`,
@@ -66,14 +78,19 @@ export class StoreReadModel implements ApiReadModel {
   listLifts(q: LiftQuery): LiftRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
+    // An account's lifts are found from its bins (few tags, index on lifts.tag_id), not by
+    // testing every lift of the table.
+    const from = q.accountId
+      ? `bins b JOIN lifts l ON l.tag_id = b.tag_id AND l.started_at >= b.valid_from
+           AND (b.valid_to IS NULL OR l.started_at < b.valid_to)`
+      : 'lifts l';
+    if (q.accountId) {
+      where.push('b.account_id = ?');
+      args.push(q.accountId);
+    }
     if (q.truckId) {
       where.push('l.truck_id = ?');
       args.push(q.truckId);
-    }
-    if (q.accountId) {
-      where.push(`EXISTS (SELECT 1 FROM bins b WHERE b.tag_id = l.tag_id AND b.account_id = ?
-        AND b.valid_from <= l.started_at AND (b.valid_to IS NULL OR b.valid_to > l.started_at))`);
-      args.push(q.accountId);
     }
     if (q.from) {
       where.push('l.started_at >= ?');
@@ -87,17 +104,21 @@ export class StoreReadModel implements ApiReadModel {
       where.push('(l.started_at, l.event_id) > (?, ?)');
       args.push(q.after.startedAt, q.after.id);
     }
-    const ids = this.db
+    // CROSS JOIN fixes the join order (the page first, then each lift by key): left to itself
+    // the planner may scan the whole table for the outer join.
+    const rows = this.db
       .prepare(
-        `SELECT l.event_id FROM lifts l ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY l.started_at, l.event_id LIMIT ?`,
+        `WITH page AS (
+           SELECT l.event_id FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY l.started_at, l.event_id LIMIT ?)
+         SELECT l.*, pb.bin_id, pb.account_id, pb.building_id, pb.volume_l
+         FROM page CROSS JOIN lifts l ON l.event_id = page.event_id
+         LEFT JOIN bins pb ON pb.tag_id = l.tag_id AND pb.valid_from <= l.started_at
+           AND (pb.valid_to IS NULL OR pb.valid_to > l.started_at)
+         ORDER BY l.started_at, l.event_id`,
       )
-      .pluck()
-      .all(...args, q.limit) as string[];
-    return ids.flatMap((id) => {
-      const lift = this.store.reads.lift(id);
-      return lift ? [lift] : [];
-    });
+      .all(...args, q.limit) as LiftRow[];
+    return rows.map(liftOf);
   }
 
   listBeacons(): BeaconView[] {
@@ -127,8 +148,10 @@ export class StoreReadModel implements ApiReadModel {
            UNION SELECT DISTINCT gateway_id FROM gateway_health)
          SELECT ids.id, g.name, o.state, o.cause, o.since, o.agent_version,
            max(coalesce(o.received_at, ''),
-               coalesce((SELECT max(received_at) FROM gateway_health h WHERE h.gateway_id = ids.id), ''),
-               coalesce((SELECT max(received_at) FROM sighting_batches s WHERE s.gateway_id = ids.id), '')) AS last_seen
+               coalesce((SELECT received_at FROM gateway_health h WHERE h.gateway_id = ids.id
+                         ORDER BY h.ts DESC LIMIT 1), ''),
+               coalesce((SELECT received_at FROM sighting_batches s WHERE s.gateway_id = ids.id
+                         ORDER BY s.window_end DESC LIMIT 1), '')) AS last_seen
          FROM ids LEFT JOIN gateways g ON g.gateway_id = ids.id LEFT JOIN device_online o ON o.device_id = ids.id
          ORDER BY ids.id`,
       )
@@ -176,6 +199,64 @@ export class StoreReadModel implements ApiReadModel {
       };
     });
   }
+}
+
+/** A row of `lifts` with its bin resolved at lift time (the join `StoreReads` uses for billing). */
+interface LiftRow {
+  event_id: string;
+  truck_id: string;
+  seq: number;
+  ts: string;
+  started_at: string;
+  tag_scheme: BinTag['scheme'] | null;
+  tag_id: string | null;
+  gross_weight_g: number | null;
+  tare_weight_g: number | null;
+  net_weight_g: number | null;
+  scale_interval_g: number;
+  minimum_g: number;
+  flags: string;
+  trip_seq: number;
+  side: LiftEvent['side'] | null;
+  position: string | null;
+  received_at: string;
+  unknown_tag: number;
+  cloud_flags: string;
+  bin_id: string | null;
+  account_id: string | null;
+  building_id: string | null;
+  volume_l: number | null;
+}
+
+/**
+ * Same mapping as `StoreReads.lift()` (a test compares both), done here on a whole page in one
+ * query: calling `lift()` per row prepared a statement each time (0.13 ms a lift).
+ */
+function liftOf(r: LiftRow): LiftRecord {
+  return {
+    id: r.event_id,
+    seq: r.seq,
+    ts: r.ts,
+    truckId: r.truck_id,
+    startedAt: r.started_at,
+    tag: r.tag_id && r.tag_scheme ? { scheme: r.tag_scheme, id: r.tag_id } : null,
+    grossWeightG: r.gross_weight_g,
+    tareWeightG: r.tare_weight_g,
+    netWeightG: r.net_weight_g,
+    scaleIntervalG: r.scale_interval_g,
+    minimumG: r.minimum_g,
+    flags: JSON.parse(r.flags) as LiftFlag[],
+    tripSeq: r.trip_seq,
+    ...(r.side ? { side: r.side } : {}),
+    position: r.position ? (JSON.parse(r.position) as Position) : null,
+    receivedAt: r.received_at,
+    unknownTag: r.unknown_tag === 1,
+    cloudFlags: JSON.parse(r.cloud_flags) as LiftRecord['cloudFlags'],
+    binId: r.bin_id,
+    accountId: r.account_id,
+    buildingId: r.building_id,
+    volumeL: r.volume_l,
+  };
 }
 
 function online(r: DeviceRow): OnlineState | null {

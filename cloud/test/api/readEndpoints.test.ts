@@ -89,6 +89,12 @@ describe('read endpoints over a real store', () => {
     );
   });
 
+  it('shows each lift exactly as the store reads it for billing', async () => {
+    const page = await json<LiftPage>('/api/v1/lifts?limit=1000', h.tokenOf.admin);
+    expect(page.items).toHaveLength(lifts.length);
+    for (const l of page.items) expect(l).toEqual(h.store.reads.lift(l.id));
+  });
+
   it('hides who pays from a dispatcher and refuses the account filter to them', async () => {
     const page = await json<LiftPage>('/api/v1/lifts?limit=5', h.tokenOf.dispatcher);
     expect(page.items).toHaveLength(5);
