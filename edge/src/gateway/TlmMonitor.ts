@@ -35,7 +35,8 @@ export function judgeTlm(prev: TlmSample | null, next: TlmSample): TlmVerdict {
     return { kind: 'normal', advRateHz: dSecS > 0 ? dAdv / dSecS : null };
   }
   if (next.secCount / 10 <= elapsedS + slack) {
-    if (dSecS < 0 && dAdv >= 0) {
+    // (Strictly more PDUs with less uptime; equal counts happen right after boot, both near 0.)
+    if (dSecS < 0 && dAdv > 0) {
       return { kind: 'anomaly', reason: 'SEC_CNT went back but ADV_CNT did not' };
     }
     return { kind: 'reboot' };

@@ -6,6 +6,7 @@ import { seededRandom } from '@releve/firmware-sim/beacons/index';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeHexToJson } from '../../src/cli/releve-gateway.js';
+import { BeaconTracker } from '../../src/gateway/BeaconTracker.js';
 import { logDistanceM, proximityZone } from '../../src/gateway/distance.js';
 import { checkGatewayConfig } from '../../src/gateway/GatewayConfig.js';
 import { RssiFilter } from '../../src/gateway/RssiFilter.js';
@@ -172,4 +173,73 @@ describe('releve-gateway CLI', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+describe('TLM history of one beacon (BeaconTracker)', () => {
+  const settings = {
+    rssiFilter: { processNoiseDb2PerS: 0.5, measurementNoiseDb2: 16 },
+    pathLossExponent: 2.7,
+    zones: { immediateM: 0.5, nearM: 4 },
+  };
+  const entry = {
+    beaconId: 'eddystone:8b0ca750095477cb3e77:000000000002',
+    address: null,
+    name: 'x',
+    lat: 0,
+    lon: 0,
+  };
+  const tlm = (advCount: number, secCount: number) => ({
+    type: 'eddystone-tlm' as const,
+    batteryMv: 3000,
+    temperatureC: 20,
+    advCount,
+    secCount,
+    uptimeS: secCount / 10,
+  });
+
+  it('one beacon with random gaps, clock drift and reboots is never taken for a clone', () => {
+    const step = fc.record({
+      gapS: fc.integer({ min: 1, max: 900 }),
+      rebootAt: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { freq: 8 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.98, max: 1.02, noNaN: true }),
+        fc.array(step, { minLength: 2, maxLength: 60 }),
+        (drift, steps) => {
+          const t = new BeaconTracker(entry, settings);
+          let wallS = 0;
+          let bootS = -1000;
+          for (const s of steps) {
+            if (s.rebootAt !== null) bootS = wallS + s.rebootAt * s.gapS;
+            wallS += s.gapS;
+            const upS = (wallS - bootS) * drift;
+            const v = t.telemetry(tlm(Math.floor(upS), Math.floor(upS * 10)), wallS * 1000);
+            expect(v.kind).not.toBe('anomaly');
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('two transmitters with the same id are flagged whatever their uptimes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer({ min: 60, max: 100_000 }),
+        (upA, delta) => {
+          const t = new BeaconTracker(entry, settings);
+          const verdicts: string[] = [];
+          for (let i = 0; i < 8; i++) {
+            const wallS = i * 10;
+            const up = (i % 2 === 0 ? upA : upA + delta) + wallS;
+            verdicts.push(t.telemetry(tlm(up, up * 10), wallS * 1000).kind);
+          }
+          expect(verdicts).toContain('anomaly');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
