@@ -1,0 +1,163 @@
+import type { AllowlistedBeacon } from '@releve/shared';
+import { type RouteBin, type RouteFile, seededRandom } from '../truck/RouteFile.js';
+
+/**
+ * What the whole-system demo runs: three trucks on routes around Gignac and two gateways in
+ * the Cosmo business zone with about thirty beacons. Pure data, deterministic for a seed: the
+ * runner turns it into the cloud's registry, the agents' configs and the simulated devices.
+ */
+
+/** One simulated truck and its round. */
+export interface DemoTruck {
+  truckId: string;
+  name: string;
+  plate: string;
+  maxPayloadG: number;
+  bodyVolumeL: number;
+  scaleIntervalG: number;
+  route: RouteFile;
+}
+
+/** A beacon the operator deployed, with what the simulation does with it. */
+export interface DemoBeacon extends AllowlistedBeacon {
+  shop: string;
+  /** Which gateways list it (none: it is registered but nobody listens for it: silent). */
+  gateways: string[];
+}
+
+/** One simulated gateway. */
+export interface DemoGateway {
+  gatewayId: string;
+  name: string;
+  lat: number;
+  lon: number;
+  /** Its simulated zone adds a clone of its first beacon. */
+  clone: boolean;
+}
+
+/** The whole simulated fleet. */
+export interface DemoFleet {
+  trucks: DemoTruck[];
+  gateways: DemoGateway[];
+  beacons: DemoBeacon[];
+}
+
+/** Options of {@link demoFleet}. */
+export interface DemoFleetOptions {
+  /** Bins per route (a few hundred for a demo, a handful for tests). */
+  binsPerRoute: number;
+  seed?: number;
+  /** Date of the routes (YYYY-MM-DD, UTC). */
+  date: string;
+}
+
+/** Legal payload of the demo trucks: a 19 t rear loader (6 t payload), 16 m³ body. */
+const TRUCK_PAYLOAD_G = 6_000_000;
+const TRUCK_BODY_L = 16_000;
+const COMPACTED_KG_M3 = 350;
+/** The route margin the agent uses by default (`thresholds.routeMarginG`). */
+const ROUTE_MARGIN_G = 50_000;
+
+/** Canonical EM4100 tag id of bin `i` of truck `t` (1-based): distinct across the fleet. */
+export function demoTagId(truck: number, bin: number): string {
+  return (truck * 0x100000 + bin).toString(16).toUpperCase().padStart(10, '0');
+}
+
+/**
+ * A round of `bins` 240 L bins (one in 25 a 660 L collective bin) with household waste of
+ * 5–60 kg; every 40th tag cannot be read and every 50th bin is not in the registry (the agent
+ * and the cloud flag them). An unload stop goes in where the next bin would no longer fit the
+ * payload or the body, as the agent's advisor reckons, and the round ends with one.
+ */
+export function demoRoute(truck: number, o: DemoFleetOptions): RouteFile {
+  const rnd = seededRandom((o.seed ?? 1) * 1000 + truck);
+  const stops: RouteFile['stops'] = [];
+  const limitG = Math.min(TRUCK_PAYLOAD_G, (TRUCK_BODY_L / 1000) * COMPACTED_KG_M3 * 1000) - ROUTE_MARGIN_G;
+  let onBoardG = 0;
+  for (let i = 1; i <= o.binsPerRoute; i++) {
+    const collective = i % 25 === 0;
+    const wasteG = 500 * ((collective ? 60 : 10) + Math.floor(rnd() * (collective ? 240 : 111)));
+    if (onBoardG + wasteG > limitG) {
+      stops.push({ type: 'unload', lat: 43.6702, lon: 3.5121 });
+      onBoardG = 0;
+    }
+    onBoardG += wasteG;
+    const bin: RouteBin = {
+      type: 'bin',
+      tagId: i % 40 === 0 ? null : demoTagId(truck, i),
+      scheme: 'em4100',
+      volumeL: collective ? 660 : 240,
+      binTareG: collective ? 43_000 : 14_000,
+      wasteG,
+      expectedWeightG: wasteG,
+      unstable: false,
+      lat: 43.64 + truck * 0.01 + rnd() * 0.01,
+      lon: 3.53 + rnd() * 0.02,
+    };
+    // the registry's own record of the bin (RouteCommand: the tag and its typical weight)
+    stops.push(bin);
+  }
+  stops.push({ type: 'unload', lat: 43.6702, lon: 3.5121 });
+  return { routeId: `demo-${truck}-${o.date}`, date: o.date, stops };
+}
+
+/** True for the bins the registry does not know (the cloud flags their lifts `unknown-tag`). */
+export function isUnregisteredBin(binIndex: number): boolean {
+  return binIndex % 50 === 0;
+}
+
+const IBEACON_UUID = 'f7826da6-4fa2-4e98-8024-bc5b71e0893e';
+const EDDYSTONE_NAMESPACE = 'edd1ebeac04e5defa017';
+const SHOPS = ['Boulangerie du Cosmo', 'Pharmacie', 'Garage Martin', 'Librairie', 'Fleuriste', 'Primeur'];
+
+function address(n: number): string {
+  return ['C0', 'DE', 'BE', 'AC', '00', n.toString(16).toUpperCase().padStart(2, '0')].join(':');
+}
+
+/**
+ * Thirty beacons along the Cosmo zone: iBeacons, Eddystone-UID (with TLM) and AltBeacons.
+ * Their advertising intervals are the simulator's (0.5–1.5 s), so none is declared.
+ * Beacons 1–16 are listed by gw-01, 15–29 by gw-02 (two overlap), and beacon 30 is registered
+ * but on no gateway's list: the cloud sees it silent.
+ */
+export function demoBeacons(): DemoBeacon[] {
+  const out: DemoBeacon[] = [];
+  for (let n = 1; n <= 30; n++) {
+    const kind = n % 3;
+    const beaconId =
+      kind === 0
+        ? `ibeacon:${IBEACON_UUID}:1:${n}`
+        : kind === 1
+          ? `eddystone:${EDDYSTONE_NAMESPACE}:${n.toString(16).padStart(12, '0')}`
+          : `altbeacon:${'ab'.repeat(18)}${n.toString(16).padStart(4, '0')}`;
+    const gateways = [...(n <= 16 ? ['gw-01'] : []), ...(n >= 15 && n <= 29 ? ['gw-02'] : [])];
+    out.push({
+      beaconId,
+      address: address(n),
+      name: `Balise ${n}`,
+      lat: 43.6583 + n * 0.0002,
+      lon: 3.5412 + (n % 5) * 0.0003,
+      shop: SHOPS[n % SHOPS.length] ?? 'Cosmo',
+      gateways,
+    });
+  }
+  return out;
+}
+
+/** The fleet of the demo. */
+export function demoFleet(o: DemoFleetOptions): DemoFleet {
+  const trucks = [1, 2, 3].map((t) => ({
+    truckId: `truck-0${t}`,
+    name: `Benne ${t}`,
+    plate: `GC-10${t}-HV`,
+    maxPayloadG: TRUCK_PAYLOAD_G,
+    bodyVolumeL: TRUCK_BODY_L,
+    scaleIntervalG: 500,
+    route: demoRoute(t, o),
+  }));
+  const gateways: DemoGateway[] = [
+    { gatewayId: 'gw-01', name: 'Cosmo nord', lat: 43.6601, lon: 3.5418, clone: true },
+    { gatewayId: 'gw-02', name: 'Cosmo sud', lat: 43.6615, lon: 3.5425, clone: false },
+  ];
+  return { trucks, gateways, beacons: demoBeacons() };
+}

@@ -1,0 +1,119 @@
+import { EventEmitter } from 'node:events';
+import { PtyDeviceLink } from '../pty/PtyDeviceLink.js';
+import { type DrivenLift, RouteDriver } from '../truck/RouteDriver.js';
+import { SimulatedTruck } from '../truck/SimulatedTruck.js';
+import type { DemoTruck } from './DemoFleet.js';
+
+/** Serial paths of one simulated truck's devices (real ptys made by socat). */
+export interface TruckTtys {
+  rfid: string;
+  indicator: string;
+  lifter: string;
+  gps: string;
+}
+
+interface RigEvents {
+  lift: [lift: DrivenLift];
+  unload: [];
+  done: [];
+}
+
+/**
+ * One simulated truck of the demo: its four devices (RFID reader, weighing indicator, lifter
+ * Arduino, GNSS) speaking the real bytes on real pseudo-terminals, and the route driver moving
+ * them bin after bin. Device rates follow the speed so a lift looks the same to the agent at
+ * ten times real time (more indicator frames per second, shorter packing strokes).
+ */
+export class SimulatedTruckRig extends EventEmitter<RigEvents> {
+  readonly sim: SimulatedTruck;
+  readonly #links: PtyDeviceLink[];
+  readonly #driver: RouteDriver;
+  #running: Promise<void> | null = null;
+
+  constructor(
+    readonly truck: DemoTruck,
+    readonly speed: number,
+  ) {
+    super();
+    this.sim = new SimulatedTruck({
+      indicatorIntervalMs: Math.max(10, Math.round(100 / speed)),
+      rfidIntervalMs: Math.max(10, Math.round(50 / speed)),
+      gpsIntervalMs: Math.max(200, Math.round(1000 / speed)),
+      strokeMs: Math.max(60, Math.round(600 / speed)),
+    });
+    this.#links = [this.sim.rfid, this.sim.indicator, this.sim.board, this.sim.gps].map(
+      (d) => new PtyDeviceLink(d),
+    );
+    this.#driver = new RouteDriver(this.sim, {
+      timeScale: 1 / speed,
+      bodyVolumeL: truck.bodyVolumeL,
+      compactedDensityKgM3: 350,
+    });
+    this.#driver.on('lift-done', (l) => this.emit('lift', l));
+    this.#driver.on('unload', () => this.emit('unload'));
+    this.#driver.on('done', () => this.emit('done'));
+  }
+
+  /** Starts socat for each device; resolves with the tty paths the agent opens. */
+  async plugIn(): Promise<TruckTtys> {
+    const [rfid, indicator, lifter, gps] = await Promise.all(this.#links.map((l) => l.start()));
+    return { rfid, indicator, lifter, gps } as TruckTtys;
+  }
+
+  /** True once the agent has set the lifter board up (it reports the clamp pin). */
+  get hostReady(): boolean {
+    return this.sim.board.isReportingDigital(2);
+  }
+
+  /** Starts driving the round (once). */
+  drive(): void {
+    this.#running ??= this.#driver.run(this.truck.route);
+  }
+
+  /** Stops driving, the devices and socat; no process is left behind. */
+  async stop(): Promise<void> {
+    this.#driver.stop();
+    await this.#running;
+    this.sim.stop();
+    await Promise.all(this.#links.map((l) => l.stop()));
+  }
+}
+
+/** Settings of the truck agent of a simulated truck (`releve-truck run --config`). */
+export function truckAgentConfig(o: {
+  truck: DemoTruck;
+  ttys: TruckTtys;
+  dataDir: string;
+  brokerUrl: string;
+  passwordFile: string;
+  speed: number;
+  cabPort: number;
+}): Record<string, unknown> {
+  const { truck, ttys, speed } = o;
+  const scaled = (ms: number, floor: number) => Math.max(floor, Math.round(ms / speed));
+  return {
+    truckId: truck.truckId,
+    dataDir: o.dataDir,
+    devices: {
+      rfid: { protocol: 'em4100', serial: { path: ttys.rfid } },
+      indicator: { protocol: 'st-gs', serial: { path: ttys.indicator } },
+      lifter: {
+        serial: { path: ttys.lifter },
+        board: {
+          debounceMs: scaled(30, 5),
+          versionQueryDelayMs: scaled(2000, 200),
+          unknownBinHoldMs: scaled(5000, 500),
+          pressure: { samplingIntervalMs: scaled(100, 20) },
+        },
+      },
+      gps: { serial: { path: ttys.gps } },
+      side: 'rear',
+    },
+    capacity: { maxPayloadG: truck.maxPayloadG, bodyVolumeL: truck.bodyVolumeL },
+    weighing: { scaleIntervalG: truck.scaleIntervalG },
+    thresholds: { tagGraceMs: scaled(3000, 500) },
+    status: { intervalS: Math.max(5, Math.round(30 / speed)) },
+    broker: { url: o.brokerUrl, passwordFile: o.passwordFile },
+    cabScreen: { enabled: true, host: '127.0.0.1', port: o.cabPort },
+  };
+}

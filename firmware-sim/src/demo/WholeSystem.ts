@@ -1,0 +1,228 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { AgentProcesses, BINS } from './AgentProcesses.js';
+import { type DemoFleet, demoFleet } from './DemoFleet.js';
+import { type DemoCredentials, DemoLayout, DISPATCH_USER, provisionCloud } from './DemoProvisioning.js';
+import { DispatchDesk } from './DispatchDesk.js';
+import { accepts, choosePort } from './ports.js';
+import { SimulatedTruckRig, truckAgentConfig } from './SimulatedTruckRig.js';
+
+/** Options of the whole-system demo (`releve-sim demo`, what `npm start` runs). */
+export interface WholeSystemOptions {
+  /** Data directory: cloud store, device data, logs, credentials. */
+  dataDir: string;
+  /** Times faster than real time (1: a lift every ~9 s per truck). */
+  speed: number;
+  /** Bins per truck round. */
+  binsPerRoute: number;
+  /** Preferred ports (a taken one is replaced by a free one, and said). */
+  mqttPort: number;
+  httpPort: number;
+  cabPort: number;
+  /** Phones in each gateway's simulated zone. */
+  phones: number;
+  /** Log level of the agents (their logs go to files). */
+  logLevel: string;
+  /** Where progress lines go. */
+  out: (line: string) => void;
+}
+
+/** Where things are once the demo runs. */
+export interface WholeSystemEndpoints {
+  mqttUrl: string;
+  httpUrl: string;
+  /** True when the cloud answers on its HTTP port (API and pages). */
+  httpServed: boolean;
+  cabUrls: Record<string, string>;
+  credentials: DemoCredentials;
+  notes: string[];
+  dataDir: string;
+  logDir: string;
+}
+
+const HOST = '127.0.0.1';
+
+/**
+ * The whole system on one machine with simulated devices: the cloud (`releve-cloud serve`),
+ * three real truck agents (`releve-truck run`) on simulated serial devices over real ptys
+ * driving their rounds, and two real gateways (`releve-gateway run --simulate`) hearing thirty
+ * beacons. The registry, credentials and tokens are provisioned first; the routes and
+ * allowlists are pushed as retained commands. `stop()` ends every process it started.
+ */
+export class WholeSystem {
+  readonly fleet: DemoFleet;
+  readonly layout: DemoLayout;
+  readonly agents = new AgentProcesses();
+  readonly rigs: SimulatedTruckRig[] = [];
+  desk: DispatchDesk | null = null;
+  #stopped = false;
+
+  constructor(private readonly o: WholeSystemOptions) {
+    this.layout = new DemoLayout(resolve(o.dataDir));
+    const today = new Date().toISOString().slice(0, 10);
+    this.fleet = demoFleet({ binsPerRoute: o.binsPerRoute, date: today });
+  }
+
+  /** Provisions and starts everything; resolves once every truck is driving. */
+  async start(): Promise<WholeSystemEndpoints> {
+    const { o, layout, fleet } = this;
+    const since = `${new Date().getUTCFullYear()}-01-01`;
+    const credentials = await provisionCloud(layout, fleet, since);
+    const notes: string[] = [];
+    const handedOut = new Set<number>();
+    const mqttPort = await choosePort(HOST, o.mqttPort, 'MQTT', handedOut, notes);
+    const httpPort = await choosePort(HOST, o.httpPort, 'HTTP', handedOut, notes);
+    const mqttUrl = `mqtt://${HOST}:${mqttPort}`;
+    this.agents.onUnexpectedExit((a, code) => o.out(`! ${a.name} exited (${code}) — see ${a.logFile}`));
+
+    const cloudConfig = join(layout.cloudDir, 'cloud.json');
+    await writeFile(
+      cloudConfig,
+      JSON.stringify(
+        {
+          dataDir: layout.cloudDir,
+          logLevel: o.logLevel,
+          broker: {
+            host: HOST,
+            port: mqttPort,
+            passwordFile: layout.passwordFile,
+            aclFile: layout.aclFile,
+          },
+          http: { host: HOST, port: httpPort },
+        },
+        null,
+        2,
+      ),
+    );
+    const cloud = this.agents.start(
+      'cloud',
+      BINS.cloud,
+      ['serve', '--config', cloudConfig],
+      layout.log('cloud'),
+    );
+    await waitUntil(
+      async () => cloud.hasExited() || (await accepts(HOST, mqttPort)),
+      90_000,
+      'the cloud broker',
+    );
+    if (cloud.hasExited()) throw new Error(`the cloud did not start: see ${cloud.logFile}`);
+
+    const desk = new DispatchDesk(mqttUrl, DISPATCH_USER, credentials.mqtt[DISPATCH_USER] ?? '');
+    this.desk = desk;
+    await desk.connect();
+    await desk.pushCommands(fleet);
+
+    const cabUrls: Record<string, string> = {};
+    for (const [i, truck] of fleet.trucks.entries()) {
+      const rig = new SimulatedTruckRig(truck, o.speed);
+      this.rigs.push(rig);
+      const ttys = await rig.plugIn();
+      const dir = layout.deviceDir('trucks', truck.truckId);
+      await mkdir(dir, { recursive: true });
+      const passwordFile = join(dir, 'password');
+      await writeFile(passwordFile, `${credentials.mqtt[truck.truckId] ?? ''}\n`, { mode: 0o600 });
+      const cabPort = await choosePort(
+        HOST,
+        o.cabPort + i,
+        `cab display of ${truck.truckId}`,
+        handedOut,
+        notes,
+      );
+      cabUrls[truck.truckId] = `http://${HOST}:${cabPort}/`;
+      const config = join(dir, 'truck.json');
+      const cfg = truckAgentConfig({
+        truck,
+        ttys,
+        dataDir: join(dir, 'data'),
+        brokerUrl: mqttUrl,
+        passwordFile,
+        speed: o.speed,
+        cabPort,
+      });
+      await writeFile(config, JSON.stringify(cfg, null, 2));
+      this.agents.start(truck.truckId, BINS.truck, ['run', '--config', config], layout.log(truck.truckId), {
+        LOG_LEVEL: o.logLevel,
+      });
+      rig.on('unload', () => o.out(`${truck.truckId}: unloaded at the treatment site`));
+      rig.on('done', () => o.out(`${truck.truckId}: round finished`));
+    }
+
+    for (const gw of fleet.gateways) {
+      const dir = layout.deviceDir('gateways', gw.gatewayId);
+      await mkdir(dir, { recursive: true });
+      const passwordFile = join(dir, 'password');
+      await writeFile(passwordFile, `${credentials.mqtt[gw.gatewayId] ?? ''}\n`, { mode: 0o600 });
+      const config = join(dir, 'gateway.json');
+      await writeFile(
+        config,
+        JSON.stringify(
+          {
+            gatewayId: gw.gatewayId,
+            dataDir: join(dir, 'data'),
+            broker: { url: mqttUrl, passwordFile },
+            batchIntervalS: Math.max(1, Math.round(10 / o.speed)),
+            healthIntervalS: Math.max(5, Math.round(60 / o.speed)),
+          },
+          null,
+          2,
+        ),
+      );
+      const args = ['run', '--config', config, '--simulate', '--phones', String(o.phones)];
+      if (gw.clone) args.push('--clone');
+      this.agents.start(gw.gatewayId, BINS.gateway, args, layout.log(gw.gatewayId), {
+        LOG_LEVEL: o.logLevel,
+      });
+    }
+
+    for (const rig of this.rigs) {
+      await waitUntil(
+        () => rig.hostReady || this.#stopped,
+        90_000,
+        `${rig.truck.truckId} to set its lifter board up`,
+      );
+      rig.drive();
+    }
+    const httpServed = await waitUntil(() => accepts(HOST, httpPort), 3_000, 'http').then(
+      () => true,
+      () => false,
+    );
+    return {
+      mqttUrl,
+      httpUrl: `http://${HOST}:${httpPort}/`,
+      httpServed,
+      cabUrls,
+      credentials,
+      notes,
+      dataDir: layout.root,
+      logDir: layout.logDir,
+    };
+  }
+
+  /** Stops devices and agents first (their last messages reach the broker), then the cloud. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.agents.beginStop();
+    const deviceAgents = [
+      ...this.fleet.trucks.map((t) => t.truckId),
+      ...this.fleet.gateways.map((g) => g.gatewayId),
+    ];
+    await this.agents.stop(deviceAgents);
+    await Promise.all(this.rigs.map((r) => r.stop()));
+    await this.desk?.close().catch(() => {});
+    await this.agents.stop(['cloud']);
+  }
+}
+
+/** Polls `check` every 200 ms until true; rejects after `timeoutMs`. */
+async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
