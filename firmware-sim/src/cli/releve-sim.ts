@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { demoCommand } from '../demo/demoCommand.js';
 import { PtyDeviceLink } from '../pty/PtyDeviceLink.js';
 import { RouteDriver } from '../truck/RouteDriver.js';
 import { generateRoute, type RouteFile, readRouteFile, routeCommandOf } from '../truck/RouteFile.js';
@@ -109,6 +110,7 @@ export async function main(argv: string[]): Promise<void> {
       60_000,
     )
     .action((o: TruckCommandOptions) => truck(o));
+  program.addCommand(demoCommand());
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
