@@ -32,6 +32,8 @@ interface CollectionRecorderEvents {
   'unknown-bin': [lift: LiftDraft];
   /** A new trip started (the body was unloaded). */
   trip: [tripSeq: number];
+  /** The wall clock jumped against the monotonic clock (`at`: the wall time after the jump). */
+  'clock-jump': [at: number];
 }
 
 /** Wall clock earlier than this is certainly not synchronised (RTC reset to its epoch). */
@@ -179,7 +181,10 @@ export class CollectionRecorder extends EventEmitter<CollectionRecorderEvents> {
 
   private now(): number {
     const wall = this.clock.wall();
-    if (this.cycle.observeClock(wall, this.clock.mono())) this.log.warn({ wall }, 'wall clock jumped');
+    if (this.cycle.observeClock(wall, this.clock.mono())) {
+      this.log.warn({ wall }, 'wall clock jumped');
+      this.emit('clock-jump', wall);
+    }
     this.cycle.setClockTrusted(wall >= EARLIEST_PLAUSIBLE);
     return wall;
   }

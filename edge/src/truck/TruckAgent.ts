@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Position } from '@releve/shared';
+import type { DeviceAlert, Position } from '@releve/shared';
 import { MT_SICS_POLL } from '@releve/shared/protocols/mt-sics';
 import type { PositionFix, TagRead, WeightReading } from '@releve/shared/protocols/types';
 import { type Logger, pino } from 'pino';
@@ -93,10 +93,13 @@ export class TruckAgent {
       ...options.link,
       logger: this.log.child({ name: 'edge:mqtt:link' }),
     });
-    this.link.on('command', (cmd) => {
-      if (cmd.kind === 'route') this.recorder.route(cmd.message);
-      else if (cmd.kind === 'truckConfig') this.recorder.configure(cmd.message);
-    });
+    this.link.on(
+      'command',
+      this.guarded((cmd) => {
+        if (cmd.kind === 'route') this.recorder.route(cmd.message);
+        else if (cmd.kind === 'truckConfig') this.recorder.configure(cmd.message);
+      }),
+    );
     this.createPorts(options.binding);
     const lifter = config.devices.lifter;
     this.boardPort = lifter
@@ -112,6 +115,7 @@ export class TruckAgent {
           })
         : null;
     this.wireBoard();
+    this.wireAlerts();
     this.display = config.cabDisplay
       ? new CabDisplay(
           new SerialTransport(config.cabDisplay.serial, {
@@ -193,6 +197,7 @@ export class TruckAgent {
       h.lifterLosses = this.boardLosses;
     }
     const link = this.link.status();
+    h.recordFailures = this.recordFailures;
     h.mqttConnectionLosses = link.connectionLosses;
     h.invalidCommands = link.invalidCommands;
     return h;
@@ -211,15 +216,7 @@ export class TruckAgent {
   private createPorts(binding: SerialBinding | undefined): void {
     const d = this.config.devices;
     const lost = (role: string) => (cause: Error | null) => this.alert(role, cause);
-    const guarded =
-      <V>(fn: (v: V) => void) =>
-      (v: V) => {
-        try {
-          fn(v);
-        } catch (e) {
-          this.log.error({ err: (e as Error).message }, 'input could not be recorded');
-        }
-      };
+    const guarded = <V>(fn: (v: V) => void) => this.guarded(fn);
     this.ports.push(
       new TruckDevicePort<TagRead>(
         'rfid',
@@ -261,8 +258,14 @@ export class TruckAgent {
   private wireBoard(): void {
     const b = this.board;
     if (!b || !this.boardPort) return;
-    b.on('lifter', (e) => this.recorder.lifter(e.signal, e.at));
-    b.on('pressure', (p) => this.recorder.volume(p.fill));
+    b.on(
+      'lifter',
+      this.guarded((e) => this.recorder.lifter(e.signal, e.at)),
+    );
+    b.on(
+      'pressure',
+      this.guarded((p) => this.recorder.volume(p.fill)),
+    );
     this.boardPort.on('lost', ({ cause }) => {
       this.boardLosses += 1;
       this.alert('lifter', cause);
@@ -279,18 +282,59 @@ export class TruckAgent {
 
   private boardLosses = 0;
 
+  /**
+   * Wraps an input handler: a failure to record (the outbox's disk full or failing) is logged
+   * and counted (`recordFailures`), never thrown into the device's event loop.
+   */
+  private guarded<V>(fn: (v: V) => void): (v: V) => void {
+    return (v: V) => {
+      try {
+        fn(v);
+      } catch (e) {
+        this.recordFailures += 1;
+        this.log.error({ err: (e as Error).message }, 'input could not be recorded');
+      }
+    };
+  }
+
+  private recordFailures = 0;
+
   private alert(role: string, cause: Error | null): void {
+    this.raise(
+      'serial-device-lost',
+      'warning',
+      `${role} serial port lost${cause ? `: ${cause.message}` : ''}`,
+    );
+  }
+
+  /** Books a `DeviceAlert`; a failure to store it is logged, never thrown. */
+  private raise(kind: DeviceAlert['kind'], severity: DeviceAlert['severity'], detail: string): void {
     try {
       this.outbox.enqueue('truckAlert', {
         ts: new Date().toISOString(),
         deviceId: this.config.truckId,
-        kind: 'serial-device-lost',
-        severity: 'warning',
-        detail: `${role} serial port lost${cause ? `: ${cause.message}` : ''}`.slice(0, 500),
+        kind,
+        severity,
+        detail: detail.slice(0, 500),
       });
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'alert not stored');
     }
+  }
+
+  private wireAlerts(): void {
+    this.recorder.on('clock-jump', (at) =>
+      this.raise('clock-jump', 'warning', `wall clock jumped to ${new Date(at).toISOString()}`),
+    );
+    this.recorder.on('unknown-bin', (lift) =>
+      this.raise(
+        'unknown-bin',
+        'info',
+        lift.tag
+          ? `tag ${lift.tag.id} is not on today's route`
+          : `lift at ${lift.startedAt} with no readable tag`,
+      ),
+    );
   }
 }
 

@@ -171,6 +171,11 @@ describe.skipIf(!hasMosquitto)('TruckAgent against the simulated truck (MockBind
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
       // The unknown bin sounded the buzzer; the route-done advice lit the LED.
       await waitFor(() => rig.truck.board.outputOf(13) === 1, 10_000, 'go-unload LED');
+      const alerts = collector.firsts
+        .filter((d) => d.topic.endsWith('/alerts'))
+        .map((d) => DeviceAlert.parse(d.message));
+      expect(alerts.filter((a) => a.kind === 'unknown-bin')).toHaveLength(1);
+      expect(rig.outputs(8)).toContain(1);
       // The cab display shows the advice and the last lift.
       await waitFor(() => rig.cabScreen().startsWith('UNLOAD ROUTE DONE\r\n'), 10_000, 'cab display');
       expect(rig.cabScreen()).toBe('UNLOAD ROUTE DONE\r\n0000000A05 55.5 kg\r\n');
@@ -180,6 +185,43 @@ describe.skipIf(!hasMosquitto)('TruckAgent against the simulated truck (MockBind
       await collector.close();
     }
   }, 120_000);
+
+  it.each([
+    ['fdxb-binary', 'mt-sics'],
+    ['fdxb-ascii', 'toledo-checksum'],
+  ] as const)(
+    'weighs with a %s reader and a %s indicator (polled or continuous)',
+    async (rfidProtocol, indicatorProtocol) => {
+      const truckId = `truck-${indicatorProtocol}`;
+      const collector = await EventCollector.connect(broker.url, `releve/v1/trucks/${truckId}/lifts`);
+      const rig = truckRig({ brokerUrl: broker.url, truckId, rfidProtocol, indicatorProtocol });
+      const driver = new RouteDriver(rig.truck, { timeScale: 0.1, travelMs: 1500 });
+      const bins = [1, 2, 3].map((i) => ({
+        type: 'bin' as const,
+        tagId: `250-00000108842${i}`,
+        scheme: 'fdx-b' as const,
+        volumeL: 240,
+        binTareG: 14_000,
+        wasteG: 20_000 + i * 5_500,
+        unstable: false,
+      }));
+      try {
+        await rig.agent.start();
+        await waitFor(() => rig.truck.board.isReportingDigital(2), 20_000, 'lifter board handshake');
+        await driver.run({ routeId: 'p', date: '2026-11-28', stops: bins });
+        const lifts = () => collector.firsts.map((d) => LiftEvent.parse(d.message));
+        await waitFor(() => lifts().length === 3, 30_000, '3 lifts');
+        expect(lifts().map((l) => [l.tag?.id, l.netWeightG, l.flags])).toEqual(
+          bins.map((b) => [b.tagId, b.wasteG, []]),
+        );
+      } finally {
+        driver.stop();
+        await rig.stop();
+        await collector.close();
+      }
+    },
+    120_000,
+  );
 
   it('survives the indicator adapter vanishing mid-route and a noisy RFID line: alert, counters, lifts go on', async () => {
     const collector = await EventCollector.connect(broker.url, 'releve/v1/trucks/truck-unplug/#');
