@@ -67,6 +67,8 @@ export class BeaconGateway {
   #watchdog: ScanWatchdog;
   #timers: (() => void)[] = [];
   #configVersion = 0;
+  #running = false;
+  #adapterRetry: (() => void) | null = null;
   #startedAtMs = 0;
   #scannerHealth: ScannerHealth = 'stalled';
   #perSecond = new Array<number>(60).fill(0);
@@ -124,6 +126,8 @@ export class BeaconGateway {
 
   /** Starts scanning and the batch, health and footfall timers. */
   async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
     this.#startedAtMs = this.#clock.now();
     this.#rebuildTrackers();
     this.#schedule();
@@ -131,6 +135,9 @@ export class BeaconGateway {
   }
 
   async stop(): Promise<void> {
+    this.#running = false;
+    this.#adapterRetry?.();
+    this.#adapterRetry = null;
     for (const cancel of this.#timers.splice(0)) cancel();
     this.#watchdog.stop();
     await this.scanner.stop();
@@ -157,8 +164,11 @@ export class BeaconGateway {
     this.#config = cfg;
     this.#watchdog.stallAfterMs = cfg.stallAfterS * 1000;
     this.#rebuildTrackers(true);
-    for (const cancel of this.#timers.splice(0)) cancel();
-    this.#schedule();
+    if (this.#running) {
+      // Settings in force from now on; a command received before start() waits for it.
+      for (const cancel of this.#timers.splice(0)) cancel();
+      this.#schedule();
+    }
     this.#log.info({ version: m.version }, 'gateway settings from the cloud applied');
   }
 
@@ -297,11 +307,13 @@ export class BeaconGateway {
       const health: ScannerHealth = e.code === EdgeErrorCode.BleNoPermission ? 'no-permission' : 'no-adapter';
       this.#log.error({ err: e.message }, 'BLE scanner cannot start; retrying');
       this.#setScannerHealth(health);
-      const cancel = this.#clock.after(ADAPTER_RETRY_MS, () => {
-        this.#timers = this.#timers.filter((t) => t !== cancel);
-        void this.#startScanner();
+      this.#adapterRetry = this.#clock.after(ADAPTER_RETRY_MS, () => {
+        this.#adapterRetry = null;
+        if (!this.#running) return;
+        this.#startScanner().catch((err: Error) =>
+          this.#log.error({ err: err.message }, 'BLE scanner start failed unexpectedly'),
+        );
       });
-      this.#timers.push(cancel);
     }
   }
 

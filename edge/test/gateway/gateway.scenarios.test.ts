@@ -282,3 +282,32 @@ describe('an adapter that goes away', () => {
     ).toEqual([IB]);
   });
 });
+
+describe('a gateway that starts without an adapter', () => {
+  it('says no-adapter, keeps trying, and scans once the adapter is there; settings do not cancel the retry', async () => {
+    h = new GatewayHarness({ allowlist: [allowed(IB, 'C0:FF:EE:00:00:01')] });
+    h.field.addBeacon(ibeacon('C0:FF:EE:00:00:01'));
+    // The adapter answers "poweredOff" first (unplugged): noble's state stays off.
+    const binding = h.binding as unknown as { init: () => void; emit: (e: string, s: string) => boolean };
+    const init = binding.init.bind(binding);
+    binding.init = () => process.nextTick(() => binding.emit('stateChange', 'poweredOff'));
+    const started = h.start();
+    await h.run(11_000);
+    await started;
+    expect(h.published('gatewayHealth').at(-1)?.scanner).toBe('no-adapter');
+    h.gateway.applyCommand({
+      kind: 'gatewayConfig',
+      message: { version: 1, issuedAt: '2026-11-28T08:00:00.000Z', batchIntervalS: 10 },
+    });
+    binding.init = init;
+    binding.emit('stateChange', 'poweredOn');
+    await h.run(60_000);
+    expect(h.published('gatewayHealth').at(-1)?.scanner).toBe('scanning');
+    expect(
+      h
+        .published('sightings')
+        .at(-1)
+        ?.beacons.map((s) => s.beaconId),
+    ).toEqual([IB]);
+  });
+});
