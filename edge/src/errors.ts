@@ -27,6 +27,8 @@ export const EdgeErrorCode = {
   BleNoAdapter: 'ble-no-adapter',
   /** The BLE adapter is there but the process may not open a raw HCI socket (CAP_NET_RAW). */
   BleNoPermission: 'ble-no-permission',
+  /** The cab screen's HTTP port cannot be bound (taken, or the address is not on this machine). */
+  CabListen: 'cab-listen',
 } as const;
 export type EdgeErrorCode = (typeof EdgeErrorCode)[keyof typeof EdgeErrorCode];
 
