@@ -147,6 +147,20 @@ export const TruckConfig = z.object({
     })
     .optional()
     .describe('Serial text display in the cab (advice and last lift, one line each)'),
+  cabScreen: z
+    .object({
+      enabled: z.boolean().default(true).describe('Serve the cab screen'),
+      host: z
+        .string()
+        .min(1)
+        .default('127.0.0.1')
+        .describe(
+          'Bind address: 127.0.0.1 for a screen on the truck computer, the cab LAN address for a tablet',
+        ),
+      port: z.number().int().min(0).max(65_535).default(8090).describe('HTTP port (0 picks a free one)'),
+    })
+    .optional()
+    .describe('Cab screen served by the agent over HTTP (gauges, advice, last lift; no network needed)'),
 });
 export type TruckConfig = z.infer<typeof TruckConfig>;
 
