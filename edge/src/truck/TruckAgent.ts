@@ -3,6 +3,8 @@ import type { DeviceAlert, Position } from '@releve/shared';
 import { MT_SICS_POLL } from '@releve/shared/protocols/mt-sics';
 import type { PositionFix, TagRead, WeightReading } from '@releve/shared/protocols/types';
 import { type Logger, pino } from 'pino';
+import { AgentCabSource } from '../cab/CabView.js';
+import { CabScreenServer } from '../cab/CabScreenServer.js';
 import { DeviceLink, type DeviceLinkOptions } from '../mqtt/DeviceLink.js';
 import { loadLinkSecrets } from '../mqtt/secrets.js';
 import { Outbox } from '../outbox/Outbox.js';
@@ -50,6 +52,9 @@ export class TruckAgent {
   private readonly boardPort: SerialTransport | null;
   private readonly display: CabDisplay | null;
   private readonly notifier: SystemdNotifier;
+  /** The cab screen (HTTP), when configured. */
+  readonly cabScreen: CabScreenServer | null;
+  private readonly cabSource: AgentCabSource | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private started = false;
 
@@ -132,6 +137,18 @@ export class TruckAgent {
       this.recorder.on('lift', (l) => d.lift(l));
     }
     this.notifier = new SystemdNotifier(this.log.child({ name: 'edge:truck:systemd' }));
+    const cab = config.cabScreen;
+    this.cabSource = cab?.enabled ? new AgentCabSource({ recorder: this.recorder, link: this.link }) : null;
+    this.cabScreen =
+      cab && this.cabSource
+        ? new CabScreenServer({
+            source: this.cabSource,
+            truckId: config.truckId,
+            host: cab.host,
+            port: cab.port,
+            logger: this.log,
+          })
+        : null;
     this.tickMs = options.tickMs ?? 1000;
   }
 
@@ -158,6 +175,10 @@ export class TruckAgent {
       this.timers.push(setInterval(() => indicator.writeIfOpen(MT_SICS_POLL), ind.pollIntervalMs));
     }
     this.recorder.bookStatus();
+    // The screen is a convenience: a taken port is logged, the agent collects anyway.
+    await this.cabScreen
+      ?.start()
+      .catch((e: Error) => this.log.error({ err: e.message }, 'cab screen not started'));
     this.notifier.ready();
     this.log.info(
       { truckId: this.config.truckId, tripSeq: this.recorder.advisor.snapshot().tripSeq },
@@ -174,6 +195,8 @@ export class TruckAgent {
     this.started = false;
     this.notifier.stopping();
     for (const t of this.timers.splice(0)) clearInterval(t);
+    await this.cabScreen?.stop();
+    this.cabSource?.close();
     await Promise.all(this.ports.map((p) => p.stop()));
     if (this.board) await this.board.stop();
     if (this.boardPort) await this.boardPort.stop();
