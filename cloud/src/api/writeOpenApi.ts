@@ -1,11 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { ROUTE_ACCESS } from '../auth/accessTable.js';
+import { ROLES } from '../auth/roles.js';
 import { buildOpenApiDocument } from './openapiDocument.js';
 import { ROUTES } from './routeTable.js';
 
 /** Where the committed OpenAPI document lives. */
 export const OPENAPI_PATH = fileURLToPath(new URL('../../../docs/openapi.yaml', import.meta.url));
+/** The HTTP API guide, whose role table is generated between markers. */
+export const HTTP_API_DOC_PATH = fileURLToPath(new URL('../../../docs/http-api.md', import.meta.url));
+
+const BEGIN = '<!-- role-table:begin (npm run gen:openapi) -->';
+const END = '<!-- role-table:end -->';
 
 /** The OpenAPI document as committed: YAML with a header saying how it is made. */
 export function openApiYaml(): string {
@@ -15,19 +22,44 @@ export function openApiYaml(): string {
   )}`;
 }
 
-/** `npm run gen:openapi` writes docs/openapi.yaml; `-- --check` exits 1 when it is stale. */
+/** The route × role table of `auth/accessTable.ts` as Markdown. */
+export function roleTableMarkdown(): string {
+  const head = `| route | ${ROLES.join(' | ')} |\n|---|${ROLES.map(() => ':-:').join('|')}|`;
+  const rows = ROUTES.map((r) => {
+    const access = ROUTE_ACCESS[r.id];
+    const cells = ROLES.map((role) =>
+      access === 'public' ? 'public' : (access as readonly string[]).includes(role) ? '✔' : '',
+    );
+    return `| \`${r.method} ${r.path}\` | ${cells.join(' | ')} |`;
+  });
+  return [head, ...rows].join('\n');
+}
+
+/** `text` with its generated role table replaced (text unchanged when the markers are missing). */
+export function withRoleTable(text: string): string {
+  const b = text.indexOf(BEGIN);
+  const e = text.indexOf(END);
+  if (b < 0 || e < b) return text;
+  return `${text.slice(0, b + BEGIN.length)}\n${roleTableMarkdown()}\n${text.slice(e)}`;
+}
+
+/**
+ * `npm run gen:openapi` writes docs/openapi.yaml and the role table of docs/http-api.md;
+ * `-- --check` exits 1 when either is stale.
+ */
 export function main(args: string[]): void {
-  const text = openApiYaml();
+  const yaml = openApiYaml();
+  const doc = readFileSync(HTTP_API_DOC_PATH, 'utf8');
   if (args.includes('--check')) {
-    const current = readFileSync(OPENAPI_PATH, 'utf8');
-    if (current !== text) {
-      process.stderr.write('docs/openapi.yaml is stale: run npm run gen:openapi\n');
+    if (readFileSync(OPENAPI_PATH, 'utf8') !== yaml || withRoleTable(doc) !== doc) {
+      process.stderr.write('docs/openapi.yaml or docs/http-api.md is stale: run npm run gen:openapi\n');
       process.exitCode = 1;
     }
     return;
   }
-  writeFileSync(OPENAPI_PATH, text);
-  process.stdout.write(`wrote ${OPENAPI_PATH}\n`);
+  writeFileSync(OPENAPI_PATH, yaml);
+  writeFileSync(HTTP_API_DOC_PATH, withRoleTable(doc));
+  process.stdout.write(`wrote ${OPENAPI_PATH} and the role table of ${HTTP_API_DOC_PATH}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main(process.argv.slice(2));

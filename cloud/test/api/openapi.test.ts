@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildOpenApiDocument } from '../../src/api/openapiDocument.js';
 import { ROUTES } from '../../src/api/routeTable.js';
-import { OPENAPI_PATH, openApiYaml } from '../../src/api/writeOpenApi.js';
+import { HTTP_API_DOC_PATH, OPENAPI_PATH, openApiYaml, withRoleTable } from '../../src/api/writeOpenApi.js';
 import { ROUTE_ACCESS } from '../../src/auth/accessTable.js';
 import { type ApiHarness, startApi } from './harness.js';
 
@@ -18,6 +18,12 @@ describe('OpenAPI document', () => {
 
   it('docs/openapi.yaml is up to date (run `npm run gen:openapi` when this fails)', () => {
     expect(readFileSync(OPENAPI_PATH, 'utf8')).toBe(openApiYaml());
+  });
+
+  it('docs/http-api.md carries the current role table (run `npm run gen:openapi` when this fails)', () => {
+    const doc = readFileSync(HTTP_API_DOC_PATH, 'utf8');
+    expect(doc).toContain('<!-- role-table:begin');
+    expect(doc).toBe(withRoleTable(doc));
   });
 
   it('is served at /api/v1/openapi.json, equal to the committed file', async () => {
