@@ -150,7 +150,7 @@ export class BleScanner {
     await this.#poweredOn(noble);
     noble.on('discover', this.#onDiscover);
     noble.on('stateChange', this.#onAdapterState);
-    await noble.startScanningAsync([], true);
+    await this.#within(noble.startScanningAsync([], true), 'start scanning');
     this.#state = 'scanning';
     if (this.#o.purge !== false && !this.#stopPurge) {
       const every = Math.max(1000, Math.floor((this.#o.purgeAfterMs ?? 60_000) / 2));
@@ -167,8 +167,9 @@ export class BleScanner {
     this.#state = 'restarting';
     this.stats.restarts += 1;
     try {
-      await noble.stopScanningAsync();
-      await noble.startScanningAsync([], true);
+      // A controller in a bad state may never confirm: do not wait for it forever.
+      await this.#within(noble.stopScanningAsync(), 'stop scanning');
+      await this.#within(noble.startScanningAsync([], true), 'start scanning');
     } catch (e) {
       // Still no adapter (noble refuses to scan unless poweredOn): wait for it to come back.
       this.#state = before === 'no-adapter' ? 'no-adapter' : 'stalled';
@@ -293,6 +294,25 @@ export class BleScanner {
       i += 2 + part.prefix.length + part.data.length;
     }
     return out;
+  }
+
+  /** `promise`, or a `ble-no-adapter` error when the adapter does not answer in 10 s. */
+  #within<T>(promise: Promise<T>, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const cancel = this.#o.clock.after(this.#o.powerOnTimeoutMs ?? 10_000, () =>
+        reject(new EdgeError(EdgeErrorCode.BleNoAdapter, `the adapter did not ${what} in time`)),
+      );
+      promise.then(
+        (v) => {
+          cancel();
+          resolve(v);
+        },
+        (e: unknown) => {
+          cancel();
+          reject(e);
+        },
+      );
+    });
   }
 
   /** See point 3 of the file comment. */

@@ -135,6 +135,20 @@ describe('BleScanner on the simulated binding', () => {
     await scanner.stop();
   });
 
+  it('restart() gives up on a controller that never confirms, instead of hanging', async () => {
+    const { clock, binding, scanner } = setup();
+    await scanner.start();
+    binding.stopScanning = () => {}; // no scanStop ever
+    const restarted = scanner.restart().then(
+      () => 'restarted',
+      (e: EdgeError) => e.code,
+    );
+    await new Promise((r) => setImmediate(r));
+    clock.advance(10_000);
+    expect(await restarted).toBe(EdgeErrorCode.BleNoAdapter);
+    expect(scanner.state).toBe('stalled');
+  });
+
   it('restart() recovers a deaf controller', async () => {
     const { binding, reports, scanner } = setup();
     await scanner.start();
