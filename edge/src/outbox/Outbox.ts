@@ -317,6 +317,15 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     };
   }
 
+  /** The journal and sync modes in force on this connection, as SQLite reports them. */
+  durability(): { journalMode: string; synchronous: OutboxSynchronous | 'OFF' | 'EXTRA' } {
+    this.assertOpen();
+    const journalMode = String(this.db.pragma('journal_mode', { simple: true }));
+    const level = Number(this.db.pragma('synchronous', { simple: true }));
+    const synchronous = (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[level] ?? 'OFF';
+    return { journalMode, synchronous };
+  }
+
   /** True once `close()` ran. */
   get isClosed(): boolean {
     return this.closed;

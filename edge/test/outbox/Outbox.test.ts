@@ -107,6 +107,16 @@ describe('Outbox', () => {
     }
   });
 
+  it('commits with synchronous FULL by default, NORMAL only when asked', () => {
+    const full = openOutbox();
+    expect(full.durability()).toEqual({ journalMode: 'wal', synchronous: 'FULL' });
+    full.close();
+    expect(openOutbox({ synchronous: 'NORMAL' }).durability()).toEqual({
+      journalMode: 'wal',
+      synchronous: 'NORMAL',
+    });
+  });
+
   it('refuses a database written by a newer agent', () => {
     openOutbox().close();
     const db = new Database(join(dir, 'outbox.sqlite'));
