@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMessage, type MessageKind, type MessageOf, topicFor } from '@releve/shared';
@@ -13,6 +13,7 @@ import type { Role } from '../../src/auth/roles.js';
 import { BeaconFleet } from '../../src/beacons/BeaconFleet.js';
 import type { FleetRules } from '../../src/beacons/FleetRules.js';
 import { CloudBroker } from '../../src/broker/CloudBroker.js';
+import { formatPasswordHash, hashPassword } from '../../src/broker/PasswordHash.js';
 import { Ingest } from '../../src/ingest/Ingest.js';
 import { Store } from '../../src/store/Store.js';
 
@@ -38,17 +39,7 @@ export class CloudPipeline {
   readonly dir = mkdtempSync(join(tmpdir(), 'releve-fleet-'));
   readonly logger = pino({ level: 'silent' });
   readonly store = Store.open({ dataDir: this.dir, synchronous: 'normal', logger: this.logger });
-  readonly broker = new CloudBroker({
-    dataDir: null,
-    mqtt: { host: '127.0.0.1', port: 0 },
-    mqtts: null,
-    ws: null,
-    passwordFile: null,
-    aclFile: null,
-    allowAnonymous: true,
-    maxPacketBytes: 1024 * 1024,
-    logger: this.logger,
-  });
+  broker: CloudBroker | null = null;
   readonly fleet: BeaconFleet;
   readonly tokens = new ApiTokenStore(this.store.db);
   ingest: Ingest | null = null;
@@ -60,7 +51,12 @@ export class CloudPipeline {
   }
 
   get url(): string {
-    return `mqtt://127.0.0.1:${this.broker.ports.mqtt}`;
+    return `mqtt://127.0.0.1:${this.broker?.ports.mqtt}`;
+  }
+
+  /** The password of a device that logs in with a username (as the real gateway does). */
+  static passwordOf(deviceId: string): string {
+    return `pw-${deviceId}`;
   }
 
   /** Registers gateways and beacons (as `registry import` would), beacons registered at `registeredAt`. */
@@ -74,7 +70,27 @@ export class CloudPipeline {
       b.run(x.id, x.address ?? null, `Beacon ${x.id.slice(-4)}`, x.lat, x.lon, registeredAt);
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts broker, ingest and API. `users` get a password file entry (`passwordOf`); clients
+   * without a username are let in anonymously; no ACL.
+   */
+  async start(users: string[] = []): Promise<void> {
+    const passwordFile = join(this.dir, 'passwords');
+    const lines = await Promise.all(
+      users.map(async (u) => `${u}:${formatPasswordHash(await hashPassword(CloudPipeline.passwordOf(u)))}`),
+    );
+    writeFileSync(passwordFile, lines.map((l) => `${l}\n`).join(''));
+    this.broker = new CloudBroker({
+      dataDir: null,
+      mqtt: { host: '127.0.0.1', port: 0 },
+      mqtts: null,
+      ws: null,
+      passwordFile: users.length > 0 ? passwordFile : null,
+      aclFile: null,
+      allowAnonymous: true,
+      maxPacketBytes: 1024 * 1024,
+      logger: this.logger,
+    });
     await this.broker.start();
     this.ingest = new Ingest({
       url: this.url,
@@ -123,7 +139,7 @@ export class CloudPipeline {
     for (const c of this.#clients.values()) await c.endAsync(true);
     await this.api?.stop();
     await this.ingest?.stop();
-    await this.broker.stop();
+    await this.broker?.stop();
     this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
