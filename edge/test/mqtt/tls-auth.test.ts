@@ -134,3 +134,135 @@ describe.skipIf(!available)('TLS and username/password', () => {
     expect(link.status().lastError).toMatch(/self[- ]signed/i);
   });
 });
+
+/** Issues a certificate signed by the test CA in `dir` (ECDSA P-256). */
+function issue(dir: string, name: string, subject: string, extensions: string): void {
+  const key = join(dir, `${name}.key`);
+  const csr = join(dir, `${name}.csr`);
+  const ext = join(dir, `${name}.ext`);
+  writeFileSync(ext, `${extensions}\n`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      subject,
+    ],
+    { stdio: 'ignore' },
+  );
+  execFileSync(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      join(dir, 'ca.pem'),
+      '-CAkey',
+      join(dir, 'ca.key'),
+      '-CAcreateserial',
+      '-out',
+      join(dir, `${name}.pem`),
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+describe.skipIf(!available)('TLS with client certificates', () => {
+  let pki: string;
+  let broker: TestBroker;
+  const cleanups: (() => Promise<void> | void)[] = [];
+
+  beforeAll(async () => {
+    pki = mkdtempSync(join(tmpdir(), 'releve-mtls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(pki, 'ca.key'),
+        '-out',
+        join(pki, 'ca.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=releve-test-ca',
+      ],
+      { stdio: 'ignore' },
+    );
+    issue(pki, 'server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1');
+    issue(pki, 'truck', `/CN=${TRUCK}`, 'extendedKeyUsage=clientAuth');
+    broker = await TestBroker.start({
+      tls: {
+        certFile: join(pki, 'server.pem'),
+        keyFile: join(pki, 'server.key'),
+        caFile: join(pki, 'ca.pem'),
+        requireClientCertificate: true,
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    await broker?.dispose();
+    rmSync(pki, { recursive: true, force: true });
+  });
+
+  function link(tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined): DeviceLink {
+    const dir = mkdtempSync(join(tmpdir(), 'releve-mtls-dev-'));
+    const outbox = Outbox.open({ dataDir: dir, deviceId: TRUCK, deviceClass: 'trucks', logger: silent });
+    const l = new DeviceLink({
+      url: broker.url,
+      deviceId: TRUCK,
+      deviceClass: 'trucks',
+      outbox,
+      logger: silent,
+      backoff: { initialMs: 100, maxMs: 400 },
+      ...(tls ? { tls } : {}),
+    });
+    cleanups.push(async () => {
+      await l.stop();
+      outbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return l;
+  }
+
+  it('connects with a client certificate and key read from files', async () => {
+    const { tls } = loadLinkSecrets(
+      { caFile: join(pki, 'ca.pem'), certFile: join(pki, 'truck.pem'), keyFile: join(pki, 'truck.key') },
+      {},
+    );
+    const l = link(tls);
+    l.start();
+    await waitFor(() => l.state === 'connected', 20_000, 'mutual TLS connection');
+    expect(l.status().connects).toBe(1);
+  });
+
+  it('is refused without a client certificate', async () => {
+    const l = link({ ca: readFileSync(join(pki, 'ca.pem')) });
+    l.start();
+    await waitFor(() => l.status().connectionLosses >= 2, 20_000, 'refused attempts');
+    expect(l.status().connects).toBe(0);
+    expect(l.state).not.toBe('connected');
+  });
+});
