@@ -11,6 +11,7 @@
  *   npm run bench:ingest
  *   BENCH_MESSAGES=100000 BENCH_DEVICES=20 BENCH_ROUNDS=5 BENCH_LATENCY_S=20 npm run bench:ingest
  *   BENCH_SYNC=normal npm run bench:ingest     # WAL without fsync per commit
+ *   BENCH_WRITER=inline npm run bench:ingest   # validation and writes on the event loop
  *
  * Each truck keeps at most 200 unacknowledged PUBLISHes in flight (a real agent's outbox window).
  * Rounds alternate raw / end to end, each on a fresh broker (sessions in memory, see
@@ -37,6 +38,8 @@ const LATENCY_S = Number(process.env.BENCH_LATENCY_S ?? 10);
 const WINDOW = 200;
 /** `full` (default, durable across a power cut) or `normal` (across a process crash only). */
 const SYNC = process.env.BENCH_SYNC === 'normal' ? 'normal' : 'full';
+/** `thread` (default, as the cloud runs) or `inline` (writes on the event loop). */
+const WRITER = process.env.BENCH_WRITER === 'inline' ? 'inline' : 'thread';
 const silent = pino({ level: 'silent' });
 const trucks = Array.from({ length: DEVICES }, (_, i) => `bench-truck-${i + 1}`);
 
@@ -170,7 +173,7 @@ async function withIngest<T>(f: (ingest: Ingest, store: Store, url: string) => P
   const { broker, url } = await startBroker();
   const store = Store.open({ dataDir: join(dir, 'store'), synchronous: SYNC, logger: silent });
   seedRegistry(store, trucks);
-  const ingest = new Ingest({ url, store, logger: silent });
+  const ingest = new Ingest({ url, store, logger: silent, writer: WRITER });
   await ingest.start();
   try {
     return await f(ingest, store, url);
@@ -227,7 +230,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
   console.log(
-    `ingest bench: ${fmt(MESSAGES)} QoS 1 lifts from ${DEVICES} trucks, window ${WINDOW}, ${ROUNDS} rounds; store synchronous ${SYNC.toUpperCase()}; load average ${loadavg()
+    `ingest bench: ${fmt(MESSAGES)} QoS 1 lifts from ${DEVICES} trucks, window ${WINDOW}, ${ROUNDS} rounds; store synchronous ${SYNC.toUpperCase()}, ${WRITER} writer; load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );

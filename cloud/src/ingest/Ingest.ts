@@ -2,11 +2,13 @@ import { deviceToCloudFilters } from '@releve/shared';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { CloudError, CloudErrorCode } from '../errors.js';
-import { BatchWriter, type BatchWriterOptions } from '../store/BatchWriter.js';
-import type { WriteOutcome, WriteRecord } from '../store/records.js';
+import type { BatchWriterOptions } from '../store/BatchWriter.js';
+import type { WriteOutcome } from '../store/records.js';
 import type { Store } from '../store/Store.js';
 import { IngestEventBus } from './IngestEventBus.js';
-import { DEFAULT_RECEPTION, ReceptionPolicy, type ReceptionRules } from './ReceptionPolicy.js';
+import { InlineIngestWriter, type IngestWriter, type WrittenRecord } from './IngestWriter.js';
+import type { ReceptionRules } from './ReceptionPolicy.js';
+import { ThreadedIngestWriter } from './ThreadedIngestWriter.js';
 
 /** How the ingest connects and what it does with what it receives. */
 export interface IngestOptions {
@@ -19,6 +21,11 @@ export interface IngestOptions {
   store: Store;
   batch?: Partial<BatchWriterOptions>;
   reception?: Partial<ReceptionRules>;
+  /**
+   * `thread` (default): validation and writes on a worker thread, off the event loop that
+   * carries MQTT (and, in the cloud process, the broker). `inline`: on the calling thread.
+   */
+  writer?: 'thread' | 'inline';
   /** Give up `start()` after this long without a subscription. */
   connectTimeoutMs?: number;
   bus?: IngestEventBus;
@@ -69,8 +76,7 @@ type SendPacket = (packet: MqttPacketLike, cb?: (err?: Error) => void, ...rest: 
 export class Ingest {
   readonly events: IngestEventBus;
   readonly #options: IngestOptions;
-  readonly #policy: ReceptionPolicy;
-  readonly #writer: BatchWriter;
+  #writer: IngestWriter | null = null;
   readonly #log: pino.Logger;
   readonly #held = new Map<number, HeldAck>();
   readonly #stats: IngestStats = {
@@ -89,16 +95,14 @@ export class Ingest {
     this.#options = options;
     this.#log = (options.logger ?? pino({ level: 'info' })).child({ name: 'cloud:ingest' });
     this.events = options.bus ?? new IngestEventBus();
-    this.#policy = new ReceptionPolicy(options.store, { ...DEFAULT_RECEPTION, ...options.reception });
-    this.#writer = new BatchWriter(options.store, options.batch, this.#log);
   }
 
   /** Counts since start. */
   stats(): IngestStats & { batches: number; pendingWrites: number; heldAcks: number } {
     return {
       ...this.#stats,
-      batches: this.#writer.stats.batches,
-      pendingWrites: this.#writer.pending,
+      batches: this.#writer?.batches ?? 0,
+      pendingWrites: this.#writer?.pending ?? 0,
       heldAcks: this.#held.size,
     };
   }
@@ -107,6 +111,17 @@ export class Ingest {
   async start(): Promise<void> {
     if (this.#client) return;
     const o = this.#options;
+    const writerOptions = {
+      ...(o.batch ? { batch: o.batch } : {}),
+      ...(o.reception ? { reception: o.reception } : {}),
+    };
+    if (o.writer === 'inline') {
+      this.#writer = new InlineIngestWriter(o.store, writerOptions, this.#log);
+    } else {
+      const threaded = new ThreadedIngestWriter(o.store, writerOptions, this.#log);
+      this.#writer = threaded;
+      await threaded.ready();
+    }
     const clientOptions: IClientOptions = {
       clientId: o.clientId ?? DEFAULT_INGEST_CLIENT_ID,
       clean: false,
@@ -161,7 +176,10 @@ export class Ingest {
 
   /** Writes what waits (and acknowledges it), then disconnects. The session stays on the broker. */
   async stop(): Promise<void> {
-    this.#writer.close();
+    // Write (and acknowledge) what waits while still connected, then disconnect.
+    const writer = this.#writer;
+    this.#writer = null;
+    await writer?.close();
     const client = this.#client;
     this.#client = null;
     if (client) await client.endAsync();
@@ -187,47 +205,25 @@ export class Ingest {
   }
 
   #receive(topic: string, message: Buffer, packet: { messageId?: number; qos: number }): void {
+    const writer = this.#writer;
+    if (!writer) return; // stopping: not acknowledged, the broker keeps it for the session
     this.#stats.received += 1;
-    const receivedAt = new Date().toISOString();
-    let record: WriteRecord;
-    try {
-      record = this.#policy.classify(topic, message, receivedAt);
-    } catch (e) {
-      // The policy does not throw on device input; this keeps a bug from losing a message.
-      record = {
-        type: 'dead-letter',
-        topic,
-        clientId: null,
-        reasonCode: 'schema',
-        reason: `classification failed: ${(e as Error).message}`,
-        payload: message,
-        receivedAt,
-      };
-    }
     const id = packet.qos > 0 ? packet.messageId : undefined;
     const connection = this.#connection;
     if (id !== undefined) this.#held.set(id, { connection, committed: false, puback: null });
-    this.#writer.add(record, (err, outcome) => this.#written(record, id, connection, err, outcome));
-  }
-
-  #written(
-    record: WriteRecord,
-    id: number | undefined,
-    connection: number,
-    err: Error | null,
-    outcome: WriteOutcome | undefined,
-  ): void {
-    if (err || !outcome) {
-      this.#stats.writeFailures += 1;
-      // Not acknowledged: drop the connection so the broker redelivers after the reconnect.
-      if (id !== undefined && connection === this.#connection) {
-        this.#held.clear();
-        this.#client?.stream.destroy();
+    writer.add(topic, message, new Date().toISOString(), (err, written) => {
+      if (err || !written) {
+        this.#stats.writeFailures += 1;
+        // Not acknowledged: drop the connection so the broker redelivers after the reconnect.
+        if (id !== undefined && connection === this.#connection) {
+          this.#held.clear();
+          this.#client?.stream.destroy();
+        }
+        return;
       }
-      return;
-    }
-    this.#release(id, connection);
-    this.#publish(record, outcome);
+      this.#release(id, connection);
+      this.#publish(written.record, written.outcome);
+    });
   }
 
   #release(id: number | undefined, connection: number): void {
@@ -243,11 +239,11 @@ export class Ingest {
     }
   }
 
-  #publish(record: WriteRecord, outcome: WriteOutcome): void {
+  #publish(record: WrittenRecord, outcome: WriteOutcome): void {
     try {
       if (outcome === 'stored' && record.type === 'message') {
         this.#stats.stored += 1;
-        const { type: _t, topic: _topic, payload: _p, ...event } = record;
+        const { type: _t, topic: _topic, size: _s, ...event } = record;
         this.events.emit('stored', event);
       } else if (outcome === 'duplicate' && record.type === 'message') {
         this.#stats.duplicates += 1;
@@ -272,7 +268,7 @@ export class Ingest {
           clientId: dl.clientId,
           reasonCode: dl.reasonCode,
           reason: dl.reason,
-          size: dl.payload.byteLength,
+          size: dl.size,
           receivedAt: dl.receivedAt,
         });
       }

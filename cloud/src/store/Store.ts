@@ -40,6 +40,10 @@ export class Store {
   /** Read queries for the API and billing. */
   readonly reads: StoreReads;
   readonly retention: RetentionPolicy;
+  /** Durability of commits, as opened. */
+  readonly synchronous: 'full' | 'normal';
+  /** Dead letters kept before the oldest are evicted. */
+  readonly deadLetterLimit: number;
   readonly #writer: MessageWriter;
   readonly #log: pino.Logger;
   readonly #isKnownTruck: Database.Statement;
@@ -55,7 +59,9 @@ export class Store {
   ) {
     this.#log = (options.logger ?? pino({ level: 'info' })).child({ name: 'cloud:store' });
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
-    this.#writer = new MessageWriter(db, options.deadLetterLimit ?? 100_000);
+    this.synchronous = options.synchronous ?? 'full';
+    this.deadLetterLimit = options.deadLetterLimit ?? 100_000;
+    this.#writer = new MessageWriter(db, this.deadLetterLimit);
     this.reads = new StoreReads(db);
     this.#isKnownTruck = db.prepare('SELECT 1 FROM trucks WHERE truck_id = ?').pluck();
     this.#isKnownGateway = db.prepare('SELECT 1 FROM gateways WHERE gateway_id = ?').pluck();

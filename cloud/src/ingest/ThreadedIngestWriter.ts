@@ -1,0 +1,140 @@
+import { basename, dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type pino from 'pino';
+import { CloudError, CloudErrorCode } from '../errors.js';
+import { DEFAULT_BATCH } from '../store/BatchWriter.js';
+import type { WriteOutcome } from '../store/records.js';
+import type { Store } from '../store/Store.js';
+import type { IngestWriter, IngestWriterOptions, WrittenCallback, WrittenRecord } from './IngestWriter.js';
+import type { WriterReply, WriterRequest, WriterThreadData } from './IngestWriterThread.js';
+
+interface Batch {
+  id: number;
+  callbacks: WrittenCallback[];
+}
+
+/**
+ * Classifies and writes on a worker thread with its own connection to the store file, so
+ * the event loop that runs the MQTT client (and the embedded broker) never waits for a
+ * commit's fsync or for validation. Batches form here (`maxRecords` / `maxDelayMs`) and are
+ * written in order, one transaction each; callbacks run when the thread reports the commit.
+ */
+export class ThreadedIngestWriter implements IngestWriter {
+  readonly #worker: Worker;
+  readonly #ready: Promise<void>;
+  readonly #maxRecords: number;
+  readonly #maxDelayMs: number;
+  #items: { topic: string; payload: Uint8Array; receivedAt: string }[] = [];
+  #callbacks: WrittenCallback[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  readonly #inFlight = new Map<number, Batch>();
+  #nextId = 1;
+  #pendingCount = 0;
+  #batches = 0;
+  #closed: (() => void) | null = null;
+
+  constructor(store: Store, options: IngestWriterOptions = {}, log?: pino.Logger) {
+    const batch = { ...DEFAULT_BATCH, ...options.batch };
+    this.#maxRecords = batch.maxRecords;
+    this.#maxDelayMs = batch.maxDelayMs;
+    const dataDir = dirname(store.path);
+    const fileName = basename(store.path);
+    const workerData: WriterThreadData = {
+      store: {
+        dataDir,
+        fileName,
+        synchronous: store.synchronous,
+        deadLetterLimit: store.deadLetterLimit,
+        retention: store.retention,
+      },
+      reception: options.reception ?? {},
+      logLevel: log?.level ?? 'info',
+    };
+    this.#worker = new Worker(new URL('./ingestWriterThread.js', import.meta.url), { workerData });
+    this.#ready = new Promise((resolve, reject) => {
+      this.#worker.once('error', reject);
+      this.#worker.once('message', (m: WriterReply) =>
+        m.type === 'ready' ? resolve() : reject(new Error(m.type)),
+      );
+    });
+    this.#worker.on('message', (m: WriterReply) => this.#reply(m));
+    this.#worker.on('error', (e) => {
+      log?.error({ err: e }, 'ingest writer thread failed');
+      this.#failAll(e);
+    });
+  }
+
+  /** Resolves once the thread has opened the store. */
+  ready(): Promise<void> {
+    return this.#ready.catch((e: unknown) => {
+      throw new CloudError(CloudErrorCode.StoreOpen, `ingest writer thread: ${(e as Error).message}`, {
+        cause: e,
+      });
+    });
+  }
+
+  get pending(): number {
+    return this.#pendingCount;
+  }
+
+  get batches(): number {
+    return this.#batches;
+  }
+
+  add(topic: string, payload: Uint8Array, receivedAt: string, done: WrittenCallback): void {
+    this.#items.push({ topic, payload, receivedAt });
+    this.#callbacks.push(done);
+    this.#pendingCount += 1;
+    if (this.#items.length >= this.#maxRecords) this.#send();
+    else if (!this.#timer) this.#timer = setTimeout(() => this.#send(), this.#maxDelayMs);
+  }
+
+  #send(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#items.length === 0) return;
+    const id = this.#nextId++;
+    this.#inFlight.set(id, { id, callbacks: this.#callbacks });
+    this.#worker.postMessage({ type: 'batch', id, items: this.#items } satisfies WriterRequest);
+    this.#items = [];
+    this.#callbacks = [];
+  }
+
+  #reply(m: WriterReply): void {
+    if (m.type === 'closed') {
+      this.#closed?.();
+      return;
+    }
+    if (m.type === 'ready') return;
+    const batch = this.#inFlight.get(m.id);
+    if (!batch) return;
+    this.#inFlight.delete(m.id);
+    this.#pendingCount -= batch.callbacks.length;
+    if (m.type === 'failed') {
+      const err = new CloudError(CloudErrorCode.StoreWrite, m.error);
+      for (const cb of batch.callbacks) cb(err);
+      return;
+    }
+    this.#batches += 1;
+    batch.callbacks.forEach((cb, i) => {
+      const record = m.results[i] as WrittenRecord;
+      cb(null, { record, outcome: m.outcomes[i] as WriteOutcome });
+    });
+  }
+
+  #failAll(e: Error): void {
+    for (const b of this.#inFlight.values()) for (const cb of b.callbacks) cb(e);
+    this.#inFlight.clear();
+  }
+
+  async close(): Promise<void> {
+    this.#send();
+    await this.#ready.catch(() => {});
+    await new Promise<void>((resolve) => {
+      this.#closed = resolve;
+      this.#worker.postMessage({ type: 'close' } satisfies WriterRequest);
+      setTimeout(resolve, 10_000).unref();
+    });
+    await this.#worker.terminate();
+  }
+}
