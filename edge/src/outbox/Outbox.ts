@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type DeviceClass,
+  MAX_PAYLOAD_BYTES,
   MESSAGES,
   type MessageOf,
   SharedError,
@@ -193,7 +194,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
    * Stores an event durably and returns its id and sequence number. When this returns, the
    * event is committed (and, with `synchronous = FULL`, on the disk). Throws `EdgeError`
    * (`outbox-invalid-message`) without storing anything or using a sequence number when the
-   * message does not match its schema or names another device.
+   * message does not match its schema, names another device or is larger than the contract
+   * allows.
    *
    * `stored` is false only when the outbox is full and the event is droppable with nothing
    * lower-ranked to drop (rule 2 of `retention.ts`): its sequence number is used anyway, so the
@@ -226,6 +228,13 @@ export class Outbox extends EventEmitter<OutboxEvents> {
           throw new EdgeError(EdgeErrorCode.OutboxInvalidMessage, e.message, { cause: e });
         }
         throw e;
+      }
+      if (payload.length > MAX_PAYLOAD_BYTES) {
+        // The cloud would dead-letter it (`oversize`): refuse it here, where the bug is.
+        throw new EdgeError(
+          EdgeErrorCode.OutboxInvalidMessage,
+          `${kind}: ${payload.length} bytes > ${MAX_PAYLOAD_BYTES} allowed by the contract`,
+        );
       }
       let removed: { seq: number; id: string; kind: string } | undefined;
       if (this.count >= this.maxEntries) {

@@ -140,6 +140,27 @@ describe('Outbox', () => {
     expect(outbox.enqueue('lift', liftDraft(TRUCK, 0)).seq).toBe(1);
   });
 
+  it('refuses a message larger than the contract allows', () => {
+    const gw = 'gw-big';
+    const outbox = openOutbox({ deviceId: gw, deviceClass: 'gateways' });
+    const beacon = (n: number) => ({
+      beaconId: `eddystone:0123456789abcdef0123:${n.toString(16).padStart(12, '0')}`,
+      address: 'C0:FF:EE:00:00:01',
+      frames: ['eddystone-uid' as const, 'eddystone-tlm' as const, 'eddystone-url' as const],
+      count: 120,
+      rssiDbm: { smoothed: -71.25, min: -90, max: -60 },
+      txPowerDbm: -59,
+      distanceM: 3.5,
+      zone: 'near' as const,
+      intervalMs: 1000,
+      addressMismatch: false,
+    });
+    const big = { ...sightingsDraft(gw, 0), beacons: Array.from({ length: 2000 }, (_, n) => beacon(n)) };
+    expect(codeOf(() => outbox.enqueue('sightings', big))).toBe(EdgeErrorCode.OutboxInvalidMessage);
+    const fits = { ...sightingsDraft(gw, 0), beacons: Array.from({ length: 200 }, (_, n) => beacon(n)) };
+    expect(outbox.enqueue('sightings', fits)).toMatchObject({ seq: 1, stored: true });
+  });
+
   it('throws a coded error once closed', () => {
     const outbox = openOutbox();
     outbox.close();
