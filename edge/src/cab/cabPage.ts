@@ -17,13 +17,13 @@ export const CAB_TEXTS = {
     noSensor: 'pas de capteur',
     trip: 'Vidage',
     lifts: 'levées',
-    lastLift: 'Dernière levée',
+    lastLift: 'Dernière levée :',
     none: 'aucune',
     noTag: 'pas de puce',
     unknownBin: 'BAC INCONNU',
     unknownBinNoTag: 'Bac sans puce lisible',
     unknownBinOffRoute: 'Bac hors tournée',
-    link: 'Liaison',
+    link: 'Liaison :',
     linkStates: {
       connected: 'connecté',
       connecting: 'connexion…',
@@ -31,9 +31,9 @@ export const CAB_TEXTS = {
       idle: 'en attente',
       stopped: 'arrêté',
     },
-    backlog: 'En attente d’envoi',
+    backlog: 'En attente d’envoi :',
     screenLost: 'Écran sans nouvelles de l’agent',
-    binsLeft: 'bacs encore possibles',
+    binsLeft: ['bac encore possible', 'bacs encore possibles'],
     reasons: {
       'capacity-available': 'Capacité disponible',
       'weight-next-bins': 'Les prochains bacs dépasseraient la charge utile',
@@ -61,13 +61,13 @@ export const CAB_TEXTS = {
     noSensor: 'no sensor',
     trip: 'Trip',
     lifts: 'lifts',
-    lastLift: 'Last lift',
+    lastLift: 'Last lift:',
     none: 'none',
     noTag: 'no tag',
     unknownBin: 'UNKNOWN BIN',
     unknownBinNoTag: 'Bin without a readable tag',
     unknownBinOffRoute: 'Bin not on the route',
-    link: 'Link',
+    link: 'Link:',
     linkStates: {
       connected: 'connected',
       connecting: 'connecting…',
@@ -75,9 +75,9 @@ export const CAB_TEXTS = {
       idle: 'waiting',
       stopped: 'stopped',
     },
-    backlog: 'Waiting to send',
+    backlog: 'Waiting to send:',
     screenLost: 'Screen has lost the agent',
-    binsLeft: 'more bins fit',
+    binsLeft: ['more bin fits', 'more bins fit'],
     reasons: {
       'capacity-available': 'Capacity available',
       'weight-next-bins': 'The next bins would pass the legal payload',
@@ -108,7 +108,8 @@ body{padding:16px;display:grid;gap:16px;grid-template-columns:1fr 1fr;grid-templ
 #advice h1{margin:0;font-size:88px;letter-spacing:2px;line-height:1.05}
 #reason{font-size:34px;margin-top:6px}
 .gauge{border:3px solid #fff;border-radius:12px;padding:12px}
-.gauge h2{margin:0 0 8px;font-size:30px;display:flex;justify-content:space-between}
+.gauge h2{margin:0 0 8px;font-size:30px;display:flex;flex-wrap:wrap;gap:4px 16px;justify-content:space-between}
+.gauge h2 span+span{font-size:26px}
 .bar{height:56px;background:#333;border-radius:8px;overflow:hidden}
 .bar>div{height:100%;background:#3fa7ff;width:0}
 .bar>div.high{background:#ff5a36}
@@ -147,7 +148,7 @@ function draw() {
   $('advice').className = unload ? 'unload' : 'continue';
   $('advice-text').textContent = unload ? t.unload : t.continue;
   let reason = t.reasons[v.advice.reason] || v.advice.reason;
-  if (!unload && v.advice.binsUntilFull !== null) reason += ' — ' + v.advice.binsUntilFull + ' ' + t.binsLeft;
+  if (!unload && v.advice.binsUntilFull !== null) reason += ' — ' + v.advice.binsUntilFull + ' ' + t.binsLeft[v.advice.binsUntilFull > 1 ? 1 : 0];
   $('reason').textContent = reason;
   $('weight-value').textContent = pct(v.weightFill) + ' · ' + kg(v.payloadG) + ' / ' + kg(v.maxPayloadG);
   $('weight-bar').style.width = Math.min(100, v.weightFill * 100) + '%';
@@ -162,7 +163,8 @@ function draw() {
     const b = document.createElement('b');
     b.textContent = (l.tagId || t.noTag) + ' · ' + kg(l.netWeightG);
     $('lift-value').append(b);
-    if (l.flags.length) $('lift-value').append(' — ' + l.flags.map((f) => t.flags[f] || f).join(', '));
+    const flags = l.flags.filter((f) => !(f === 'no-tag' && l.tagId === null));
+    if (flags.length) $('lift-value').append(' — ' + flags.map((f) => t.flags[f] || f).join(', '));
   }
   $('trip').textContent = t.trip + ' ' + v.tripSeq + ' · ' + v.liftsThisTrip + ' ' + t.lifts;
   const u = v.unknownBin;
@@ -190,9 +192,9 @@ export function cabPage(truckId: string): string {
 <section id="advice" class="continue" data-testid="advice"><h1 id="advice-text">…</h1><div id="reason" data-testid="reason"></div></section>
 <section id="weight" class="gauge" data-testid="weight"><h2><span id="weight-label"></span><span id="weight-value"></span></h2><div class="bar"><div id="weight-bar"></div></div></section>
 <section id="volume" class="gauge" data-testid="volume"><h2><span id="volume-label"></span><span id="volume-value"></span></h2><div class="bar"><div id="volume-bar"></div></div></section>
-<section id="lift" data-testid="last-lift"><span id="lift-label"></span> : <span id="lift-value"></span><div id="trip"></div></section>
+<section id="lift" data-testid="last-lift"><span id="lift-label"></span> <span id="lift-value"></span><div id="trip"></div></section>
 <section id="alert" data-testid="unknown-bin" role="alert"></section>
-<footer id="foot"><span>${id} · <span id="link-label"></span> : <b id="link" data-testid="link"></b> · <span id="backlog-label"></span> : <b id="backlog" data-testid="backlog"></b> <span id="lost"></span></span><button id="lang" type="button">EN</button></footer>
+<footer id="foot"><span>${id} · <span id="link-label"></span> <b id="link" data-testid="link"></b> · <span id="backlog-label"></span> <b id="backlog" data-testid="backlog"></b> <span id="lost"></span></span><button id="lang" type="button">EN</button></footer>
 <script type="application/json" id="texts">${JSON.stringify(CAB_TEXTS).replace(/</g, '\\u003c')}</script>
 <script>${SCRIPT}</script>
 </body></html>`;
