@@ -10,3 +10,7 @@ describe('ingest contract against the embedded aedes broker', () => {
 describe('ingest crash contract against the embedded aedes broker', () => {
   ingestCrashContract(embeddedBroker);
 });
+
+describe('ingest contract against the embedded aedes broker, writing on the event loop', () => {
+  ingestContract(embeddedBroker, { writer: 'inline' });
+});

@@ -28,7 +28,10 @@ const BEACON = 'eddystone:0123456789abcdef0123:a1b2c3d4e5f6';
  * (the embedded aedes broker, the machine's Mosquitto): what is stored, what is
  * dead-lettered and why, and that nothing a device sends stops the ingest.
  */
-export function ingestContract(brokerFactory: () => Promise<BrokerUnderTest | null>): void {
+export function ingestContract(
+  brokerFactory: () => Promise<BrokerUnderTest | null>,
+  defaults: Parameters<IngestHarness['start']>[0] = {},
+): void {
   let harness: IngestHarness | null = null;
   let broker: BrokerUnderTest | null = null;
 
@@ -38,7 +41,7 @@ export function ingestContract(brokerFactory: () => Promise<BrokerUnderTest | nu
     const h = new IngestHarness(broker);
     harness = h;
     seedRegistry(h.store, [h.device('truck')], [h.device('gw')]);
-    await h.start(options);
+    await h.start({ ...defaults, ...options });
     return h;
   }
 
