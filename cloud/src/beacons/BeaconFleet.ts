@@ -78,18 +78,15 @@ export class BeaconFleet {
     return b ? this.#assess(b, this.#store.gatewayPlaces(), now) : null;
   }
 
-  /** One beacon with the battery readings of the trend period (null when not registered). */
+  /** One beacon with the battery points of the trend period (10-minute means; null when not registered). */
   beaconDetail(
     beaconId: string,
     now: Date = new Date(),
-  ): (BeaconFleetEntry & { batteryReadings: { at: string; batteryMv: number; gatewayId: string }[] }) | null {
+  ): (BeaconFleetEntry & { batteryReadings: BeaconFacts['battery'] }) | null {
     const b = this.#store.beacon(beaconId);
     if (!b) return null;
     const { entry, facts } = this.#evaluateOne(b, this.#store.gatewayPlaces(), now);
-    const batteryReadings = facts.telemetry.flatMap((t) =>
-      t.batteryMv === null ? [] : [{ at: t.ts, batteryMv: t.batteryMv, gatewayId: t.gatewayId }],
-    );
-    return { ...entry, batteryReadings };
+    return { ...entry, batteryReadings: facts.battery };
   }
 
   /** Every registered gateway with its status; its own alerts counted over the last 24 h. */

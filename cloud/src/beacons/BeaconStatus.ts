@@ -22,7 +22,7 @@ export interface SightingFact {
   address: string;
 }
 
-/** One TLM report of the beacon. */
+/** A TLM report of the beacon that says something happened: a reboot or a counter anomaly. */
 export interface TelemetryFact {
   gatewayId: string;
   ts: string;
@@ -40,7 +40,9 @@ export interface BeaconFacts extends LatLon {
   lastSeenAt: string | null;
   /** Sightings of the last `positionWindowMin`, any address. */
   recentSightings: SightingFact[];
-  /** TLM reports of the last `trendDays`. */
+  /** Battery readings of the last `trendDays`, as 10-minute means over every gateway. */
+  battery: (BatteryPoint & { readings: number })[];
+  /** TLM reports of the last `trendDays` flagged `rebooted` or `counterAnomaly`. */
   telemetry: TelemetryFact[];
   /** Gateway `suspected-clone` alerts about this beacon in the last `cloneEvidenceMin`. */
   gatewayCloneAlerts: number;
@@ -222,10 +224,7 @@ export function assessBeacon(
   const silentForMin = Number.isFinite(heardMs) ? Math.max(0, (nowMs - heardMs) / 60_000) : null;
   const silent = silentForMin !== null && silentForMin > rules.silentAfterMin;
 
-  const readings: BatteryPoint[] = facts.telemetry
-    .filter((t): t is TelemetryFact & { batteryMv: number } => t.batteryMv !== null)
-    .map((t) => ({ at: t.ts, batteryMv: t.batteryMv }));
-  const battery = batteryTrend(readings, {
+  const battery = batteryTrend(facts.battery, {
     thresholdMv: rules.lowBatteryMv,
     minPoints: rules.trendMinPoints,
     minSpanHours: rules.trendMinSpanHours,

@@ -119,11 +119,21 @@ export class FleetStore {
         address: r.address,
       }),
     );
+    // A gateway sends up to one TLM report per beacon and 10 s window (259,200 a month):
+    // the trend takes 10-minute means, the reboot and clone rules only the flagged reports.
+    const battery = this.db
+      .prepare(
+        `SELECT strftime('%Y-%m-%dT%H:%M:%fZ', avg(julianday(ts))) AS at,
+           CAST(round(avg(battery_mv)) AS INTEGER) AS batteryMv, count(*) AS readings
+         FROM beacon_telemetry WHERE beacon_id = ? AND ts > ? AND ts <= ? AND battery_mv IS NOT NULL
+         GROUP BY substr(ts, 1, 15) ORDER BY 1`,
+      )
+      .all(b.beaconId, since.telemetry, now) as BeaconFacts['battery'];
     const telemetry = (
       this.db
         .prepare(
           `SELECT gateway_id, ts, battery_mv, uptime_s, rebooted, counter_anomaly FROM beacon_telemetry
-           WHERE beacon_id = ? AND ts > ? AND ts <= ? ORDER BY ts`,
+           WHERE beacon_id = ? AND ts > ? AND ts <= ? AND (rebooted = 1 OR counter_anomaly = 1) ORDER BY ts`,
         )
         .all(b.beaconId, since.telemetry, now) as {
         gateway_id: string;
@@ -157,6 +167,7 @@ export class FleetStore {
       registeredAt: b.registeredAt,
       lastSeenAt: lastSeenAt ?? null,
       recentSightings,
+      battery,
       telemetry,
       gatewayCloneAlerts,
     };

@@ -15,7 +15,10 @@ const Status = z
 
 export const BatteryTrendView = z
   .object({
-    points: z.number().int().describe('Readings the least-squares fit used (after the last battery change)'),
+    points: z
+      .number()
+      .int()
+      .describe('10-minute battery means the least-squares fit used (after the last battery change)'),
     from: UtcTime.nullable(),
     to: UtcTime.nullable(),
     spanHours: z.number().describe('Time span of those readings'),
@@ -77,8 +80,14 @@ export const BeaconFleetList = z
 
 export const BeaconFleetDetail = BeaconFleetView.extend({
   batteryReadings: z
-    .array(z.object({ at: UtcTime, batteryMv: z.number().int(), gatewayId: DeviceId }))
-    .describe('Battery readings of the trend period, oldest first'),
+    .array(
+      z.object({
+        at: UtcTime.describe('Mean time of the readings'),
+        batteryMv: z.number().int().describe('Mean battery voltage, rounded'),
+        readings: z.number().int().describe('TLM reports averaged (every gateway)'),
+      }),
+    )
+    .describe('Battery points of the trend period: 10-minute means, oldest first'),
 }).describe('One beacon with its battery readings');
 
 export const GatewayFleetView = z
