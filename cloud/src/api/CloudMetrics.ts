@@ -40,12 +40,20 @@ export class CloudMetrics {
     registers: [this.registry],
   });
 
-  /** MQTT clients connected to the broker. */
-  readonly brokerClients = new Gauge({
+  private brokerClientsReader: (() => Record<string, number>) | null = null;
+
+  /** MQTT clients connected to the broker: `set()` it, or give a reader to `observeBrokerClients`. */
+  readonly brokerClients: Gauge<'class'> = new Gauge({
     name: 'releve_broker_clients',
     help: 'MQTT clients connected to the broker, by device class (trucks, gateways, service)',
     labelNames: ['class'] as const,
     registers: [this.registry],
+    collect: () => {
+      const counts = this.brokerClientsReader?.();
+      if (!counts) return;
+      this.brokerClients.reset();
+      for (const [cls, n] of Object.entries(counts)) this.brokerClients.set({ class: cls }, n);
+    },
   });
 
   /** HTTP requests answered, by route id and status code. */
@@ -102,6 +110,11 @@ export class CloudMetrics {
     return () => {
       for (const off of offs) off();
     };
+  }
+
+  /** Reads the broker's client counts by class at each scrape (instead of `set()` on every change). */
+  observeBrokerClients(read: () => Record<string, number>): void {
+    this.brokerClientsReader = read;
   }
 
   /** Runs a synchronous store write and records its latency. */

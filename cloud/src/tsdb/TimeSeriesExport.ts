@@ -6,6 +6,9 @@ import { TimeSeriesSink } from './TimeSeriesSink.js';
 import { TsdbQueue } from './TsdbQueue.js';
 import type { TsdbSinkConfig } from './TsdbSinkConfig.js';
 
+/** Environment variable holding the server's API token when the configuration has none. */
+export const TSDB_TOKEN_ENV = 'RELEVE_TSDB_TOKEN';
+
 /** File of the durable queue in the data directory. */
 export const TSDB_QUEUE_FILE = 'tsdb-queue.sqlite';
 
@@ -35,7 +38,7 @@ export class TimeSeriesExport {
     const { config, dataDir, bus, metrics, logger } = this.options;
     this.queue = TsdbQueue.open(join(dataDir, TSDB_QUEUE_FILE));
     this.sink = new TimeSeriesSink({
-      config,
+      config: { ...config, token: config.token || (process.env[TSDB_TOKEN_ENV] ?? '') },
       queue: this.queue,
       ...(metrics ? { metrics } : {}),
       log: logger.child({ name: 'cloud:tsdb' }),

@@ -111,6 +111,24 @@ describe('GET /metrics', () => {
     expect(value('releve_store_write_seconds_count', { op: 'batch' })).toBe(2);
   });
 
+  it('reads broker client counts at scrape time when given a reader', async () => {
+    const m = new CloudMetrics(false);
+    let counts: Record<string, number> = { trucks: 3, gateways: 1 };
+    m.observeBrokerClients(() => counts);
+    const first = parseExposition(await m.exposition()).samples.filter(
+      (s) => s.name === 'releve_broker_clients',
+    );
+    expect(first.map((s) => [s.labels.class, s.value])).toEqual([
+      ['trucks', 3],
+      ['gateways', 1],
+    ]);
+    counts = { trucks: 2 };
+    const second = parseExposition(await m.exposition()).samples.filter(
+      (s) => s.name === 'releve_broker_clients',
+    );
+    expect(second.map((s) => [s.labels.class, s.value])).toEqual([['trucks', 2]]);
+  });
+
   it('includes Node process metrics when asked', async () => {
     const m = new CloudMetrics(true);
     const { types } = parseExposition(await m.exposition());
