@@ -92,7 +92,7 @@ describe('a lift from MQTT to the HTTP API, the live stream and the time-series 
       });
       await tsdb.start();
     }
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await tsdb?.stop();
@@ -102,7 +102,7 @@ describe('a lift from MQTT to the HTTP API, the live stream and the time-series 
     await broker?.stop();
     store?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it('shows the lift everywhere it should', async () => {
     const ready = await fetch(`${api.url}/readyz`);
@@ -152,5 +152,5 @@ describe('a lift from MQTT to the HTTP API, the live stream and the time-series 
     } finally {
       await stream.close();
     }
-  });
+  }, 120_000);
 });

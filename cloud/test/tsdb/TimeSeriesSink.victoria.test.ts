@@ -16,6 +16,7 @@ import { VictoriaMetricsProcess } from './VictoriaMetricsProcess.js';
 const hasVm = await requireService(commandService('victoria-metrics'));
 const log = pino({ level: 'silent' });
 
+// Generous timeouts: VictoriaMetrics starts twice in a test, on a possibly loaded 2-core box.
 describe.skipIf(!hasVm)('time-series sink against a real VictoriaMetrics', () => {
   let dir: string;
   let vm: VictoriaMetricsProcess;
@@ -25,12 +26,12 @@ describe.skipIf(!hasVm)('time-series sink against a real VictoriaMetrics', () =>
     dir = mkdtempSync(join(tmpdir(), 'releve-tsdb-'));
     vm = new VictoriaMetricsProcess(await freePort(), join(dir, 'vm'));
     await vm.start();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await vm?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   const config = () =>
     TsdbSinkConfig.parse({
@@ -77,7 +78,7 @@ describe.skipIf(!hasVm)('time-series sink against a real VictoriaMetrics', () =>
     expect(got).toEqual(expected(lifts));
     await sink.stop();
     queue.close();
-  });
+  }, 120_000);
 
   it('loses nothing across a server outage and a sink restart', async () => {
     const queuePath = join(dir, 'queue-b.sqlite');
@@ -134,7 +135,7 @@ describe.skipIf(!hasVm)('time-series sink against a real VictoriaMetrics', () =>
     expect(queue.rejected()).toEqual([]);
     await sink.stop();
     queue.close();
-  });
+  }, 120_000);
 
   it('exports truck status, beacon telemetry, gateway health, sightings and footfall as numeric series', async () => {
     const queue = TsdbQueue.open(join(dir, 'queue-c.sqlite'));
@@ -182,5 +183,5 @@ describe.skipIf(!hasVm)('time-series sink against a real VictoriaMetrics', () =>
     }
     await sink.stop();
     queue.close();
-  });
+  }, 120_000);
 });
