@@ -15,6 +15,11 @@ export interface WebPage {
    * call every route the page uses, so a page never shows a role data its API would refuse.
    */
   uses: readonly RouteId[];
+  /**
+   * The jobs the page is for, when narrower than what its routes allow (the billing office's
+   * page reads lifts, which dispatchers may also read, but is not a dispatcher's page).
+   */
+  audience?: readonly Role[];
 }
 
 /** The pages, in navigation order. */
@@ -47,12 +52,13 @@ export const WEB_PAGES: readonly WebPage[] = [
     titleKey: 'nav.billing',
     script: 'billing.js',
     uses: ['whoami', 'listLifts'],
+    audience: ['billing', 'admin'],
   },
 ];
 
 /** Whether a role may open a page (it may call every route the page uses). */
 export function mayOpen(page: WebPage, role: Role): boolean {
-  return page.uses.every((r) => mayCall(r, role));
+  return page.uses.every((r) => mayCall(r, role)) && (page.audience?.includes(role) ?? true);
 }
 
 /** The pages a role may open, in navigation order. */
