@@ -49,7 +49,7 @@ describe('hostile input (property-based)', () => {
       ),
       { numRuns: 150 },
     );
-  });
+  }, 90_000);
 
   it('path parameters', async () => {
     await fc.assert(
@@ -60,7 +60,7 @@ describe('hostile input (property-based)', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 90_000);
 
   it('Authorization headers', async () => {
     const headerText = fc.string({
@@ -75,7 +75,7 @@ describe('hostile input (property-based)', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 90_000);
 
   it('Last-Event-ID values never replay another life’s events', () => {
     const hub = new LiveEventHub(10);

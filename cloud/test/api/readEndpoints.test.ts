@@ -119,7 +119,7 @@ describe('read endpoints over a real store', () => {
       }),
       { numRuns: 15 },
     );
-  });
+  }, 90_000);
 
   it('answers 400 problems for a bad cursor, a bad time, a reversed period or an unknown parameter', async () => {
     for (const q of [
