@@ -1,6 +1,14 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { CloudMetrics } from './api/CloudMetrics.js';
+import { HttpApi } from './api/HttpApi.js';
+import { Readiness } from './api/Readiness.js';
+import { ApiTokenStore } from './auth/ApiTokenStore.js';
 import { type BrokerPorts, CloudBroker, type InternalConnection } from './broker/CloudBroker.js';
 import type { CloudConfig } from './config/CloudConfig.js';
+import { IngestFeature } from './ingest/IngestFeature.js';
+import { Store } from './store/Store.js';
+import { TimeSeriesExport } from './tsdb/TimeSeriesExport.js';
 
 /** A part of the cloud that runs: started in order, stopped in reverse, cleaning up after itself. */
 export interface CloudFeature {
@@ -55,22 +63,48 @@ export class CloudApp {
       maxPacketBytes: b.maxPacketBytes,
       logger: logger.child({ name: 'cloud:broker' }),
     });
+    const external = config.mqttUrl;
     const ctx: CloudContext = {
       config,
       logger,
       brokerPorts: () => this.broker.ports,
-      brokerConnection: () => this.broker.internalConnection(),
+      brokerConnection: () =>
+        external === null
+          ? this.broker.internalConnection()
+          : {
+              url: external,
+              username: config.ingest.username ?? '',
+              password:
+                config.ingest.passwordFile === null
+                  ? ''
+                  : readFileSync(config.ingest.passwordFile, 'utf8').trim(),
+            },
     };
+    const services = buildServices(ctx, this.broker);
+    this.store = services.store;
+    this.api = services.api;
+    this.ingest = services.ingest;
     this.features = [
-      {
-        name: 'broker',
-        start: () => this.broker.start(),
-        stop: () => this.broker.stop(),
-        reload: () => this.broker.reload(),
-      },
-      ...buildFeatures(ctx),
+      ...(external === null
+        ? [
+            {
+              name: 'broker',
+              start: () => this.broker.start(),
+              stop: () => this.broker.stop(),
+              reload: () => this.broker.reload(),
+            },
+          ]
+        : []),
+      ...services.features,
     ];
   }
+
+  /** The store (opened when the app is built, closed by its last feature's stop). */
+  readonly store: Store;
+  /** The HTTP API; its `url` is known once started. */
+  readonly api: HttpApi;
+  /** The ingest (its bus carries every stored message). */
+  readonly ingest: IngestFeature;
 
   /** Starts every feature in order; if one fails, the started ones are stopped and the error rethrown. */
   async start(): Promise<void> {
@@ -108,9 +142,90 @@ export class CloudApp {
 }
 
 /**
- * Features beyond the broker, in start order. Add one line per feature here
- * (e.g. `new IngestService(ctx)`), each implementing `CloudFeature`.
+ * Everything after the broker, in start order: the store (opened here, closed last), the
+ * ingest, the optional time-series export, the HTTP API, and the broker metrics.
  */
-function buildFeatures(_ctx: CloudContext): CloudFeature[] {
-  return [];
+function buildServices(
+  ctx: CloudContext,
+  broker: CloudBroker,
+): { store: Store; ingest: IngestFeature; api: HttpApi; features: CloudFeature[] } {
+  const { config, logger } = ctx;
+  const store = Store.open({ dataDir: config.dataDir, logger });
+  const metrics = new CloudMetrics();
+  const readiness = new Readiness();
+  const ingest = new IngestFeature({
+    store,
+    brokerUrl: () => ctx.brokerConnection().url,
+    get username() {
+      return ctx.brokerConnection().username || undefined;
+    },
+    get password() {
+      return ctx.brokerConnection().password || undefined;
+    },
+    clientId: config.ingest.clientId,
+    logger,
+  });
+  const api = new HttpApi({
+    host: config.http.host,
+    port: config.http.port,
+    store,
+    tokens: new ApiTokenStore(store.db),
+    metrics,
+    readiness,
+    bus: ingest.bus,
+    logger,
+  });
+  const features: CloudFeature[] = [
+    {
+      name: 'store',
+      start: async () => {},
+      stop: async () => store.close(),
+    },
+    {
+      name: 'metrics',
+      start: async () => {
+        metrics.followIngest(ingest.bus);
+        readiness.register('ingest', () => ingest.stats() !== null);
+        if (config.mqttUrl === null)
+          readiness.register(
+            'broker',
+            () =>
+              broker.ports.mqtt !== undefined ||
+              broker.ports.ws !== undefined ||
+              broker.ports.mqtts !== undefined,
+          );
+      },
+      stop: async () => {},
+    },
+    ingest,
+  ];
+  if (config.tsdb) {
+    features.push(
+      new TimeSeriesExport({
+        config: config.tsdb,
+        dataDir: config.dataDir,
+        bus: ingest.bus,
+        metrics,
+        logger,
+      }),
+    );
+  }
+  let timer: NodeJS.Timeout | null = null;
+  features.push(api, {
+    name: 'broker-metrics',
+    start: async () => {
+      if (config.mqttUrl !== null) return;
+      const sample = () => {
+        for (const [cls, n] of Object.entries(broker.clientCounts()))
+          metrics.brokerClients.set({ class: cls }, n);
+      };
+      sample();
+      timer = setInterval(sample, 5000);
+      timer.unref();
+    },
+    stop: async () => {
+      if (timer) clearInterval(timer);
+    },
+  });
+  return { store, ingest, api, features };
 }

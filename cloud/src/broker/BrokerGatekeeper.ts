@@ -99,6 +99,11 @@ export class BrokerGatekeeper {
   }
 
   /** The aedes hooks. */
+  /** `trucks` or `gateways` when the id is a device's (its ACL lets it write its own topics). */
+  deviceClassOf(id: string): 'trucks' | 'gateways' | null {
+    return this.policy.deviceClassOf(id);
+  }
+
   hooks(): Required<
     Pick<
       AedesOptions,

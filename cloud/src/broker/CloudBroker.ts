@@ -101,6 +101,15 @@ export class CloudBroker {
     return { url, username: INTERNAL_USER, password: this.internalSecret };
   }
 
+  /** Connected clients by class: trucks, gateways, and services (everything else). */
+  clientCounts(): Record<'trucks' | 'gateways' | 'service', number> {
+    const counts = { trucks: 0, gateways: 0, service: 0 };
+    const clients =
+      (this.aedes as unknown as { clients?: Record<string, { id: string }> } | null)?.clients ?? {};
+    for (const c of Object.values(clients)) counts[this.gatekeeper.deviceClassOf(c.id) ?? 'service'] += 1;
+    return counts;
+  }
+
   /** Real ports of the open listeners. */
   get ports(): BrokerPorts {
     const p: BrokerPorts = {};

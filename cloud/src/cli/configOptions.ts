@@ -17,6 +17,8 @@ export interface ConfigFlags {
   tlsKey?: string;
   maxPacketBytes?: number;
   logLevel?: string;
+  mqttUrl?: string;
+  tariffFile?: string;
 }
 
 /** Commander parser of a non-negative integer option. */
@@ -46,7 +48,12 @@ export function addServeOptions(cmd: Command): Command {
     .option('--tls-key <file>', 'PEM private key of the TLS listener')
     .option('--allow-anonymous', 'let clients without a username in (logs a warning)')
     .option('--max-packet-bytes <n>', 'largest MQTT packet accepted (default 1048576)', integer)
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)');
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
+    .option(
+      '--mqtt-url <url>',
+      'use this external broker (e.g. mqtt://127.0.0.1:1883) instead of the embedded one',
+    )
+    .option('--tariff-file <file>', 'tariff plan for billing (docs/billing.md)');
 }
 
 /** The configuration overrides the flags stand for (unset flags leave the file's values). */
@@ -67,5 +74,7 @@ export function flagsToConfig(f: ConfigFlags): CloudConfigInput {
       maxPacketBytes: f.maxPacketBytes,
     },
     http: { port: f.httpPort },
+    mqttUrl: f.mqttUrl,
+    billing: { tariffFile: f.tariffFile },
   };
 }

@@ -58,7 +58,8 @@ export function demoCommand(): Command {
     .option('--data-dir <dir>', 'data directory', '.data/demo')
     .option('--mqtt-port <port>', 'preferred MQTT port', integer, 1883)
     .option('--ws-port <port>', 'preferred MQTT over WebSocket port', integer, 8083)
-    .action(async (flags: { dataDir: string; mqttPort: number; wsPort: number }) => {
+    .option('--http-port <port>', 'preferred HTTP API port', integer, 8080)
+    .action(async (flags: { dataDir: string; mqttPort: number; wsPort: number; httpPort: number }) => {
       const dir = resolve(flags.dataDir);
       await mkdir(dir, { recursive: true });
       const secrets = await sampleCredentials(dir);
@@ -74,6 +75,7 @@ export function demoCommand(): Command {
           passwordFile: join(dir, 'passwd'),
           aclFile: join(dir, 'acl'),
         },
+        http: { host, port: await choosePort(host, flags.httpPort, 'HTTP API', notes) },
       });
       const app = new CloudApp(config, createCloudLogger(config.logLevel));
       await app.start();
@@ -84,6 +86,7 @@ export function demoCommand(): Command {
         ...notes.map((n) => `  ! ${n}`),
         `  MQTT            mqtt://${host}:${mqtt}   (MQTT 3.1.1)`,
         `  MQTT/WebSocket  ws://${host}:${ws}`,
+        `  HTTP API        ${app.api.url}   (OpenAPI: ${app.api.url}/api/v1/openapi.json; tokens: releve-cloud token add --role …)`,
         `  data            ${dir}  (password file, ACL, sessions)`,
         '',
         '  Sample users (client id = username for devices):',

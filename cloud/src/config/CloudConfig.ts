@@ -4,6 +4,7 @@ import { MAX_PAYLOAD_BYTES } from '@releve/shared';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CloudError, CloudErrorCode } from '../errors.js';
+import { TsdbSinkConfig } from '../tsdb/TsdbSinkConfig.js';
 
 const Port = z.number().int().min(0).max(65_535);
 const OptionalPort = Port.nullable().describe('TCP port; 0 picks a free one; null turns the listener off');
@@ -74,8 +75,30 @@ export const CloudConfig = z
       })
       .prefault({})
       .describe('HTTP API'),
+    mqttUrl: z
+      .string()
+      .regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'an MQTT URL: mqtt://host:port, mqtts://…, ws://…, wss://…')
+      .nullable()
+      .default(null)
+      .describe('External broker (e.g. Mosquitto) for the ingest; the embedded broker is then not started'),
+    ingest: z
+      .object({
+        clientId: z.string().min(1).max(64).default('releve-ingest').describe('Persistent-session client id'),
+        username: z.string().min(1).nullable().default(null).describe('Ingest user on an external broker'),
+        passwordFile: FilePath.nullable().default(null).describe("File holding that user's password"),
+      })
+      .prefault({})
+      .describe('Ingest (used with mqttUrl; the embedded broker has its own internal user)'),
+    tsdb: TsdbSinkConfig.nullable()
+      .default(null)
+      .describe('Optional export to an InfluxDB-v2-compatible server'),
+    billing: z
+      .object({ tariffFile: FilePath.nullable().default(null).describe('Tariff plan (docs/billing.md)') })
+      .prefault({})
+      .describe('Incentive billing'),
   })
   .superRefine((c, ctx) => {
+    if (c.mqttUrl !== null) return;
     for (const p of brokerProblems(c.broker)) ctx.addIssue({ code: 'custom', ...p });
   })
   .describe('Relevé cloud configuration');
@@ -105,6 +128,8 @@ function resolvePathsFrom(dir: string, raw: unknown): void {
     if (typeof v === 'string' && v !== '' && !isAbsolute(v)) o[key] = resolve(dir, v);
   };
   fix(raw, 'dataDir');
+  if (isObject(raw.billing)) fix(raw.billing, 'tariffFile');
+  if (isObject(raw.ingest)) fix(raw.ingest, 'passwordFile');
   if (isObject(raw.broker))
     for (const k of ['passwordFile', 'aclFile', 'tlsCert', 'tlsKey']) fix(raw.broker, k);
 }
@@ -144,7 +169,8 @@ export async function loadCloudConfig(
     ? []
     : r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   const broker = isObject(merged) && isObject(merged.broker) ? merged.broker : {};
-  if (!r.success) {
+  const external = isObject(merged) && typeof merged.mqttUrl === 'string';
+  if (!r.success && !external) {
     // a type error elsewhere stops zod before the cross-field rules: run them on the broker alone
     const b = BrokerConfig.safeParse(broker);
     if (b.success) {
@@ -160,6 +186,15 @@ export async function loadCloudConfig(
     if (typeof path === 'string' && path !== '') {
       await access(path).catch(() => problems.push(`broker.${key}: cannot read ${path}`));
     }
+  }
+  const billing = isObject(merged) && isObject(merged.billing) ? merged.billing : {};
+  const ingest = isObject(merged) && isObject(merged.ingest) ? merged.ingest : {};
+  for (const [where, path] of [
+    ['billing.tariffFile', billing.tariffFile],
+    ['ingest.passwordFile', ingest.passwordFile],
+  ] as const) {
+    if (typeof path === 'string' && path !== '')
+      await access(path).catch(() => problems.push(`${where}: cannot read ${path}`));
   }
   if (problems.length > 0 || !r.success) {
     throw new CloudError(

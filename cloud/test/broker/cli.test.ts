@@ -108,6 +108,8 @@ describe('releve-cloud CLI', { timeout: 180_000 }, () => {
       '127.0.0.1',
       '--mqtt-port',
       String(taken),
+      '--http-port',
+      '0',
       '--data-dir',
       dir,
       '--log-level',
@@ -131,6 +133,8 @@ describe('releve-cloud CLI', { timeout: 180_000 }, () => {
       '--mqtt-port',
       '0',
       '--ws-port',
+      '0',
+      '--http-port',
       '0',
       '--log-level',
       'warn',
@@ -180,6 +184,8 @@ describe('releve-cloud CLI', { timeout: 180_000 }, () => {
       '--mqtt-port',
       String(taken),
       '--ws-port',
+      String(await freePort()),
+      '--http-port',
       String(await freePort()),
     ]);
     cleanup.add(() => demo.child.kill('SIGKILL'));

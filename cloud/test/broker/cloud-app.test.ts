@@ -25,6 +25,7 @@ describe('CloudApp', () => {
     const config = await loadCloudConfig(null, {
       dataDir: join(dir, 'data'),
       broker: { host: '127.0.0.1', port: 0, passwordFile, aclFile },
+      http: { host: '127.0.0.1', port: 0 },
     });
     const app = new CloudApp(config, pino({ level: 'silent' }));
     await app.start();
