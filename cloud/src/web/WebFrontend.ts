@@ -19,6 +19,7 @@ import {
   type Language,
   translate,
 } from './dictionary.js';
+import { householdMain, type HouseholdStatementSource, kgPerMonth } from './householdPage.js';
 import { esc, renderShell } from './html.js';
 import { homeOf, mayOpen, pagesFor, WEB_PAGES, type WebPage } from './pages.js';
 
@@ -40,8 +41,16 @@ export interface WebFrontendOptions {
   tileUrl: string | null;
   /** Add `Secure` to the session cookie (when served over HTTPS, directly or behind a proxy). */
   secureCookies: boolean;
+  /**
+   * The statement behind a household's personal link (`/household/<secret>`), from billing;
+   * without it the citizen page answers 404.
+   */
+  householdStatement?: HouseholdStatementSource;
   log: Logger;
 }
+
+/** A household's personal link: `/household/` and an unguessable secret. */
+const HOUSEHOLD_PATH = /^\/household\/([A-Za-z0-9_-]{16,128})$/;
 
 interface Request {
   req: IncomingMessage;
@@ -70,6 +79,8 @@ export class WebFrontend implements FallbackHandler {
     if (path === '/login' && isRead(req)) return this.loginPage(r, 200, null);
     if (path === '/login' && req.method === 'POST') return this.login(r);
     if (path === '/logout' && req.method === 'POST') return this.logout(r);
+    const link = HOUSEHOLD_PATH.exec(path)?.[1];
+    if (link && isRead(req)) return this.household(r, link);
     const page = WEB_PAGES.find((p) => p.path === path);
     if (page && isRead(req)) return this.page(r, page);
     if (!accepts(req, 'text/html')) return false;
@@ -126,6 +137,37 @@ export class WebFrontend implements FallbackHandler {
       session,
       page.script,
       { page: page.id, role, csrf: session.csrf, tileUrl: this.options.tileUrl },
+    );
+    return true;
+  }
+
+  /** A citizen's statement: no session, the link is the key; never sent on as a referrer. */
+  private household(r: Request, link: string): boolean {
+    const statement = this.options.householdStatement?.(link, new Date()) ?? null;
+    r.res.setHeader('x-robots-tag', 'noindex, nofollow');
+    if (!statement) {
+      this.html(
+        r,
+        404,
+        'household.unknownTitle',
+        `<h1>${esc(translate(r.dict, 'household.unknownTitle'))}</h1>
+<p>${esc(translate(r.dict, 'household.unknownText'))}</p>`,
+        undefined,
+        undefined,
+        undefined,
+        'no-referrer',
+      );
+      return true;
+    }
+    this.html(
+      r,
+      200,
+      'household.title',
+      householdMain(statement, r.lang, r.dict),
+      undefined,
+      'household.js',
+      { page: 'household', months: kgPerMonth(statement) },
+      'no-referrer',
     );
     return true;
   }
@@ -226,6 +268,7 @@ ${next ? `<input type="hidden" name="next" value="${esc(next)}">` : ''}
     session?: WebSession,
     script?: string,
     config?: Record<string, unknown>,
+    referrerPolicy: 'same-origin' | 'no-referrer' = 'same-origin',
   ): void {
     const body = renderShell({
       lang: r.lang,
@@ -252,7 +295,7 @@ ${next ? `<input type="hidden" name="next" value="${esc(next)}">` : ''}
       'content-security-policy': contentSecurityPolicy(this.options.tileUrl),
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
-      'referrer-policy': 'same-origin',
+      'referrer-policy': referrerPolicy,
     });
     r.res.end(r.req.method === 'HEAD' ? undefined : body);
   }

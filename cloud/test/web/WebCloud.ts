@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CloudMetrics } from '../../src/api/CloudMetrics.js';
-import { HttpApi } from '../../src/api/HttpApi.js';
+import { HttpApi, type WebPagesOptions } from '../../src/api/HttpApi.js';
 import { Readiness } from '../../src/api/Readiness.js';
 import { ApiTokenStore } from '../../src/auth/ApiTokenStore.js';
 import { ROLES, type Role } from '../../src/auth/roles.js';
@@ -45,7 +45,7 @@ export class WebCloud {
   tokenOf = {} as Record<Role, string>;
   #clients = new Map<string, MqttClient>();
 
-  constructor(private readonly web: { tileUrl?: string | null } = {}) {}
+  constructor(private readonly web: WebPagesOptions = {}) {}
 
   async start(): Promise<void> {
     await this.broker.start();
@@ -65,7 +65,7 @@ export class WebCloud {
       readiness: new Readiness(),
       bus: this.ingest.events,
       logger: this.logger,
-      web: { tileUrl: this.web.tileUrl ?? null },
+      web: this.web,
     });
     await this.api.start();
     for (const r of ROLES) this.tokenOf[r] = this.tokens.issue(r, `web test ${r}`).secret;
