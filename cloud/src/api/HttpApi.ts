@@ -11,6 +11,7 @@ import { buildOpenApiDocument } from './openapiDocument.js';
 import type { Readiness } from './Readiness.js';
 import { ROUTES } from './routeTable.js';
 import { StoreReadModel } from './StoreReadModel.js';
+import type { HouseholdStatementSource } from '../web/householdPage.js';
 import { WebFrontend } from '../web/WebFrontend.js';
 
 /** The web pages served next to the API (`cloud/src/web`, docs/web.md). */
@@ -21,6 +22,8 @@ export interface WebPagesOptions {
   secureCookies?: boolean;
   /** Idle lifetime of a browser session, ms (default 8 h). */
   sessionIdleMs?: number;
+  /** The statement behind a household's personal link (billing); without it `/household/…` is 404. */
+  householdStatement?: HouseholdStatementSource;
 }
 
 export interface HttpApiOptions {
@@ -75,6 +78,7 @@ export class HttpApi {
               sessions,
               tileUrl: web.tileUrl ?? null,
               secureCookies: web.secureCookies ?? false,
+              ...(web.householdStatement ? { householdStatement: web.householdStatement } : {}),
               log: log.child({ name: 'cloud:web' }),
             }),
           }
