@@ -4,6 +4,7 @@ import { beaconSeriesMigration } from './003-beacon-series.js';
 import { deadLettersMigration } from './004-dead-letters.js';
 import { liftPageIndexesMigration } from './005-lift-page-indexes.js';
 import { beaconFleetMigration } from './006-beacon-fleet.js';
+import { beaconTelemetryIndexesMigration } from './007-beacon-telemetry-indexes.js';
 import type { Migration } from './Migration.js';
 
 export type { Migration } from './Migration.js';
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   deadLettersMigration,
   liftPageIndexesMigration,
   beaconFleetMigration,
+  beaconTelemetryIndexesMigration,
 ];
