@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import pino from 'pino';
-import { countSlots, monthRange, SLOT_MS, type SlotCount } from './Availability.js';
+import { countSlots, monthRange, type SlotCount } from './Availability.js';
 import {
   assessBeacon,
   type BeaconAssessment,
@@ -160,7 +160,7 @@ export class BeaconFleet {
     if (!range) return null;
     const nowMs = now.getTime();
     const lines: AvailabilityLine[] = this.#store.beacons().map((b) => {
-      const slots = this.#store.heardSlots(b.beaconId, range.fromMs, range.toMs, SLOT_MS);
+      const slots = this.#store.heardSlots(b.beaconId, range.fromMs, range.toMs);
       return {
         beaconId: b.beaconId,
         name: b.name,

@@ -1,4 +1,5 @@
-import { type BatteryPoint, type BatteryTrend, batteryTrend } from './BatteryTrend.js';
+import type { BatteryBucket } from './BatteryBuckets.js';
+import { type BatteryTrend, batteryTrend } from './BatteryTrend.js';
 import type { FleetRules } from './FleetRules.js';
 import { distanceM, type LatLon } from './geo.js';
 
@@ -41,7 +42,7 @@ export interface BeaconFacts extends LatLon {
   /** Sightings of the last `positionWindowMin`, any address. */
   recentSightings: SightingFact[];
   /** Battery readings of the last `trendDays`, as 10-minute means over every gateway. */
-  battery: (BatteryPoint & { readings: number })[];
+  battery: BatteryBucket[];
   /** TLM reports of the last `trendDays` flagged `rebooted` or `counterAnomaly`. */
   telemetry: TelemetryFact[];
   /** Gateway `suspected-clone` alerts about this beacon in the last `cloneEvidenceMin`. */

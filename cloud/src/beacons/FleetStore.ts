@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { BatteryBuckets } from './BatteryBuckets.js';
 import type { BeaconFacts, GatewayPlace, SightingFact, TelemetryFact } from './BeaconStatus.js';
 
 /** A registered beacon. */
@@ -51,7 +52,11 @@ export type DeviceKind = 'beacon' | 'gateway';
  * per-beacon lookup runs on an index of `(beacon_id, time)`.
  */
 export class FleetStore {
-  constructor(private readonly db: Database.Database) {}
+  readonly #battery: BatteryBuckets;
+
+  constructor(private readonly db: Database.Database) {
+    this.#battery = new BatteryBuckets(db);
+  }
 
   beacons(): BeaconRecord[] {
     return this.db
@@ -121,14 +126,7 @@ export class FleetStore {
     );
     // A gateway sends up to one TLM report per beacon and 10 s window (259,200 a month):
     // the trend takes 10-minute means, the reboot and clone rules only the flagged reports.
-    const battery = this.db
-      .prepare(
-        `SELECT strftime('%Y-%m-%dT%H:%M:%fZ', avg(julianday(ts))) AS at,
-           CAST(round(avg(battery_mv)) AS INTEGER) AS batteryMv, count(*) AS readings
-         FROM beacon_telemetry WHERE beacon_id = ? AND ts > ? AND ts <= ? AND battery_mv IS NOT NULL
-         GROUP BY substr(ts, 1, 15) ORDER BY 1`,
-      )
-      .all(b.beaconId, since.telemetry, now) as BeaconFacts['battery'];
+    const battery = this.#battery.points(b.beaconId, since.telemetry, new Date(now));
     const telemetry = (
       this.db
         .prepare(
@@ -220,25 +218,21 @@ export class FleetStore {
   }
 
   /**
-   * Slot indexes (5 min from `fromMs`) of the windows the beacon was sighted in, `[from, to)` by
-   * window end. Windows flagged `address_mismatch` count too: the gateway sends one sighting per
+   * Slot indexes (5 min from the start of a UTC month) of the windows the beacon was sighted
+   * in during that month, by window end. Windows flagged `address_mismatch` count too: the gateway sends one sighting per
    * beacon and window, so it cannot say whether the genuine beacon was heard beside the clone.
    */
-  heardSlots(beaconId: string, fromMs: number, toMs: number, slotMs: number): number[] {
+  heardSlots(beaconId: string, monthStartMs: number, monthEndMs: number): number[] {
+    // The slot from the text of the UTC time (day, hour, minute), no date parsing per row.
+    // Valid because the range is one UTC month and window_end is always `…T…Z` (contract).
     return this.db
       .prepare(
-        // JS numbers bind as REAL: CAST truncates the (non-negative) quotient to the slot index.
-        `SELECT DISTINCT CAST((round((julianday(window_end) - 2440587.5) * 86400000) - ?) / ? AS INTEGER) AS slot
+        `SELECT DISTINCT (CAST(substr(window_end, 9, 2) AS INTEGER) - 1) * 288
+             + CAST(substr(window_end, 12, 2) AS INTEGER) * 12 + CAST(substr(window_end, 15, 2) AS INTEGER) / 5
          FROM beacon_sightings WHERE beacon_id = ? AND window_end >= ? AND window_end < ?`,
       )
       .pluck()
-      .all(
-        fromMs,
-        slotMs,
-        beaconId,
-        new Date(fromMs).toISOString(),
-        new Date(toMs).toISOString(),
-      ) as number[];
+      .all(beaconId, new Date(monthStartMs).toISOString(), new Date(monthEndMs).toISOString()) as number[];
   }
 
   /** Last evaluated statuses of a kind of device. */

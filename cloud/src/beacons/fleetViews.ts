@@ -82,7 +82,7 @@ export const BeaconFleetDetail = BeaconFleetView.extend({
   batteryReadings: z
     .array(
       z.object({
-        at: UtcTime.describe('Mean time of the readings'),
+        at: UtcTime.describe('Middle of the 10-minute bucket'),
         batteryMv: z.number().int().describe('Mean battery voltage, rounded'),
         readings: z.number().int().describe('TLM reports averaged (every gateway)'),
       }),
