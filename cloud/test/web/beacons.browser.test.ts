@@ -54,12 +54,15 @@ describe.skipIf(!hasChromium)('beacon operator page in headless Chromium', () =>
     await page.locator('#live-state[data-state="live.on"]').waitFor();
     await browser.screenshot(page, 'beacons');
 
-    // The gateway's last will arrives after the page loaded: its row turns offline without a reload.
+    // The gateway's last will arrives after the page loaded: its row turns offline without a
+    // reload, and the keyboard focus stays on the button it was on while the tables re-render.
+    await beacon.getByRole('button', { name: 'Voir la pile' }).focus();
     await cloud.send('gatewayOnline', 'gw-01', [
       { deviceId: 'gw-01', state: 'offline', cause: 'lost', since: new Date().toISOString() },
     ]);
     await expect.poll(() => gw.locator('.status').textContent(), { timeout: 20_000 }).toBe('hors ligne');
     expect(await page.locator('#gateways-online').textContent()).toBe('0 / 1');
+    expect(await page.locator(':focus').getAttribute('data-focus-key')).toBe(`trend-${BEACON}`);
 
     // The monthly availability report downloads, byte for byte what the API gives.
     const [download] = await Promise.all([

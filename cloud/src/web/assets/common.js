@@ -134,10 +134,24 @@ function append(el, children) {
   }
 }
 
-/** Replaces the content of an element. */
+/**
+ * Replaces the content of an element. When the keyboard focus was inside, it goes back to the
+ * new element with the same `id` or `data-focus-key`, so live updates never drop a person's place.
+ */
 export function fill(el, ...children) {
+  const active = document.activeElement;
+  const key =
+    active instanceof HTMLElement && el.contains(active)
+      ? active.id || active.dataset.focusKey || null
+      : null;
   el.replaceChildren();
   append(el, children);
+  if (key) {
+    const again = /** @type {HTMLElement | null} */ (
+      el.querySelector(`[id="${CSS.escape(key)}"], [data-focus-key="${CSS.escape(key)}"]`)
+    );
+    again?.focus({ preventScroll: true });
+  }
   return el;
 }
 

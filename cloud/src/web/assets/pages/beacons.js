@@ -104,7 +104,13 @@ function renderGateways() {
     h('h2', { id: 'h-gateways' }, t('beacons.gateways')),
     h(
       'div',
-      { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': t('beacons.gateways') },
+      {
+        class: 'scroll',
+        tabindex: '0',
+        role: 'region',
+        'aria-label': t('beacons.gateways'),
+        'data-focus-key': 'scroll-beacons.gateways',
+      },
       table(
         t('beacons.gatewaysCaption'),
         [
@@ -140,6 +146,7 @@ function renderBeacons() {
           'button',
           {
             type: 'button',
+            'data-focus-key': `trend-${b.beaconId}`,
             'aria-pressed': String(selected === b.beaconId),
             onclick: () => showBattery(b.beaconId),
           },
@@ -153,7 +160,13 @@ function renderBeacons() {
     h('h2', { id: 'h-beacons' }, t('beacons.beacons')),
     h(
       'div',
-      { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': t('beacons.beacons') },
+      {
+        class: 'scroll',
+        tabindex: '0',
+        role: 'region',
+        'aria-label': t('beacons.beacons'),
+        'data-focus-key': 'scroll-beacons.beacons',
+      },
       table(
         t('beacons.beaconsCaption'),
         [

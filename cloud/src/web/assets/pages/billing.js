@@ -157,7 +157,13 @@ function renderReview() {
     h('h2', { id: 'h-review' }, t('billing.review')),
     h(
       'div',
-      { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': t('billing.review') },
+      {
+        class: 'scroll',
+        tabindex: '0',
+        role: 'region',
+        'aria-label': t('billing.review'),
+        'data-focus-key': 'scroll-billing.review',
+      },
       table(
         t('billing.reviewCaption'),
         [t('col.time'), t('dispatch.truck'), t('col.tag'), t('billing.bin'), t('col.problem'), t('col.net')],

@@ -189,7 +189,13 @@ function renderTrucks() {
     h('h2', { id: 'h-trucks' }, t('dispatch.trucks')),
     h(
       'div',
-      { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': t('dispatch.trucks') },
+      {
+        class: 'scroll',
+        tabindex: '0',
+        role: 'region',
+        'aria-label': t('dispatch.trucks'),
+        'data-focus-key': 'scroll-dispatch.trucks',
+      },
       table(
         t('dispatch.trucksCaption'),
         [
