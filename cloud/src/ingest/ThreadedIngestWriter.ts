@@ -32,6 +32,8 @@ export class ThreadedIngestWriter implements IngestWriter {
   #pendingCount = 0;
   #batches = 0;
   #closed: (() => void) | null = null;
+  /** Why the thread is gone, when it is: later messages fail at once instead of waiting. */
+  #dead: Error | null = null;
 
   constructor(store: Store, options: IngestWriterOptions = {}, log?: pino.Logger) {
     const batch = { ...DEFAULT_BATCH, ...options.batch };
@@ -59,8 +61,13 @@ export class ThreadedIngestWriter implements IngestWriter {
     });
     this.#worker.on('message', (m: WriterReply) => this.#reply(m));
     this.#worker.on('error', (e) => {
-      log?.error({ err: e }, 'ingest writer thread failed');
+      log?.fatal({ err: e }, 'ingest writer thread failed: nothing more is stored or acknowledged');
+      this.#dead = e;
       this.#failAll(e);
+    });
+    this.#worker.on('exit', (code) => {
+      this.#dead ??= new CloudError(CloudErrorCode.StoreWrite, `ingest writer thread exited (${code})`);
+      this.#failAll(this.#dead);
     });
   }
 
@@ -82,6 +89,10 @@ export class ThreadedIngestWriter implements IngestWriter {
   }
 
   add(topic: string, payload: Uint8Array, receivedAt: string, done: WrittenCallback): void {
+    if (this.#dead) {
+      done(this.#dead);
+      return;
+    }
     this.#items.push({ topic, payload, receivedAt });
     this.#callbacks.push(done);
     this.#pendingCount += 1;
@@ -123,11 +134,16 @@ export class ThreadedIngestWriter implements IngestWriter {
   }
 
   #failAll(e: Error): void {
-    for (const b of this.#inFlight.values()) for (const cb of b.callbacks) cb(e);
+    const batches = [...this.#inFlight.values(), { id: 0, callbacks: this.#callbacks }];
     this.#inFlight.clear();
+    this.#items = [];
+    this.#callbacks = [];
+    this.#pendingCount = 0;
+    for (const b of batches) for (const cb of b.callbacks) cb(e);
   }
 
   async close(): Promise<void> {
+    if (this.#dead) return;
     this.#send();
     await this.#ready.catch(() => {});
     await new Promise<void>((resolve) => {

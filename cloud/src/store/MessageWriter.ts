@@ -38,7 +38,6 @@ export class MessageWriter {
   readonly #deadLetter: Database.Statement;
   readonly #evict: Database.Statement;
   readonly #counter: Database.Statement;
-  #deadLetterCount: number;
 
   constructor(
     db: Database.Database,
@@ -106,15 +105,16 @@ export class MessageWriter {
       `INSERT INTO dead_letters (received_at, topic, client_id, reason_code, reason, payload, payload_size)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
+    // Ids only grow (AUTOINCREMENT) and rows only go from the oldest end (this bound,
+    // retention by age), so "id ≤ newest id − limit" is exactly the rows beyond the limit,
+    // whichever connection or thread deleted rows before.
     this.#evict = p(
-      `DELETE FROM dead_letters WHERE dead_letter_id IN
-         (SELECT dead_letter_id FROM dead_letters ORDER BY dead_letter_id LIMIT ?)`,
+      `DELETE FROM dead_letters WHERE dead_letter_id <= (SELECT max(dead_letter_id) FROM dead_letters) - ?`,
     );
     this.#counter = p(
       `INSERT INTO store_counters (name, value) VALUES (?, ?)
        ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`,
     );
-    this.#deadLetterCount = p('SELECT count(*) FROM dead_letters').pluck().get() as number;
   }
 
   /** Writes one record; call inside a transaction. */
@@ -189,18 +189,8 @@ export class MessageWriter {
       Buffer.from(d.payload.buffer, d.payload.byteOffset, d.payload.byteLength),
       d.payload.byteLength,
     );
-    this.#deadLetterCount += 1;
-    const over = this.#deadLetterCount - this.deadLetterLimit;
-    if (over > 0) {
-      const evicted = this.#evict.run(over).changes;
-      this.#deadLetterCount -= evicted;
-      this.addToCounter(StoreCounter.DeadLettersEvicted, evicted);
-    }
-  }
-
-  /** Notes rows deleted by someone else (retention), so the bound stays exact. */
-  forgetDeadLetters(n: number): void {
-    this.#deadLetterCount = Math.max(0, this.#deadLetterCount - n);
+    const evicted = this.#evict.run(this.deadLetterLimit).changes;
+    this.addToCounter(StoreCounter.DeadLettersEvicted, evicted);
   }
 
   #writeEvent(r: MessageRecord): void {

@@ -134,9 +134,7 @@ export class Store {
 
   /** Deletes what the retention policy says has expired, in chunks; returns rows per table. */
   purgeExpired(now: Date = new Date()): PurgeReport {
-    const report = purgeExpired(this.db, this.retention, now);
-    this.#writer.forgetDeadLetters(report.dead_letters ?? 0);
-    return report;
+    return purgeExpired(this.db, this.retention, now);
   }
 
   /** Persistent counters: duplicates dropped, dead letters evicted. */
