@@ -4,6 +4,7 @@ import { CloudMetrics } from './api/CloudMetrics.js';
 import { HttpApi } from './api/HttpApi.js';
 import { Readiness } from './api/Readiness.js';
 import { ApiTokenStore } from './auth/ApiTokenStore.js';
+import { BillingService } from './billing/BillingService.js';
 import { type BrokerPorts, CloudBroker, type InternalConnection } from './broker/CloudBroker.js';
 import type { CloudConfig } from './config/CloudConfig.js';
 import { IngestFeature } from './ingest/IngestFeature.js';
@@ -170,6 +171,7 @@ function buildServices(
     port: config.http.port,
     store,
     tokens: new ApiTokenStore(store.db),
+    billing: new BillingService(store.db, config.billing.tariffFile, config.dataDir),
     metrics,
     readiness,
     bus: ingest.bus,

@@ -187,7 +187,11 @@ export class ApiServer {
       });
       res.end(req.method === 'HEAD' ? undefined : JSON.stringify(reply.json));
     } else {
-      res.writeHead(status, { 'content-type': reply.contentType, 'cache-control': 'no-store' });
+      res.writeHead(status, {
+        'content-type': reply.contentType,
+        'cache-control': 'no-store',
+        ...(reply.filename ? { 'content-disposition': `attachment; filename="${reply.filename}"` } : {}),
+      });
       res.end(req.method === 'HEAD' ? undefined : reply.text);
     }
   }

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { ApiTokenStore } from '../auth/ApiTokenStore.js';
+import type { BillingService } from '../billing/BillingService.js';
 import { WebSessions } from '../auth/WebSessions.js';
 import { BeaconFleet } from '../beacons/BeaconFleet.js';
 import type { IngestEventBus } from '../ingest/IngestEventBus.js';
@@ -38,6 +39,8 @@ export interface HttpApiOptions {
   bus?: IngestEventBus;
   /** The beacon fleet view; default: one over `store` with the default rules. */
   beaconFleet?: BeaconFleet;
+  /** Billing for the billing routes; absent: those routes answer 503. */
+  billing?: BillingService | null;
   /** SSE heartbeat interval, ms (default 15 s). */
   sseHeartbeatMs?: number;
   /** The web pages and browser sessions (default on); false serves the API alone. */
@@ -62,6 +65,15 @@ export class HttpApi {
     const log = (options.logger ?? pino({ level: 'info' })).child({ name: 'cloud:api' });
     const document = buildOpenApiDocument(ROUTES);
     const web = options.web === false ? null : (options.web ?? {});
+    const billing = options.billing ?? null;
+    const householdStatement =
+      web?.householdStatement ??
+      (billing
+        ? (link: string, now: Date) => {
+            const householdId = billing.links.householdOf(link);
+            return householdId === null ? null : billing.statement(householdId, now);
+          }
+        : undefined);
     const sessions = web
       ? new WebSessions({
           tokens: options.tokens,
@@ -78,7 +90,7 @@ export class HttpApi {
               sessions,
               tileUrl: web.tileUrl ?? null,
               secureCookies: web.secureCookies ?? false,
-              ...(web.householdStatement ? { householdStatement: web.householdStatement } : {}),
+              ...(householdStatement ? { householdStatement } : {}),
               log: log.child({ name: 'cloud:web' }),
             }),
           }
@@ -87,6 +99,7 @@ export class HttpApi {
       port: options.port,
       context: {
         readModel: new StoreReadModel(options.store),
+        billing,
         beaconFleet: options.beaconFleet ?? new BeaconFleet(options.store.db, { logger: log }),
         metrics: options.metrics,
         readiness: options.readiness,

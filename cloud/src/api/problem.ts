@@ -12,6 +12,8 @@ export const ApiProblemCode = {
   MethodNotAllowed: 'method-not-allowed',
   /** Query parameters or cursor invalid; `detail` lists every problem (400). */
   BadRequest: 'bad-request',
+  /** The request is valid but the resource is not in a state to answer it, e.g. a period still open (409). */
+  Conflict: 'conflict',
   /** A dependency (store, broker, ingest) is not ready (503). */
   NotReady: 'not-ready',
   /** An unexpected failure; details are in the server log, not in the response (500). */
@@ -25,6 +27,7 @@ const TITLES: Record<ApiProblemCode, string> = {
   'not-found': 'Not found',
   'method-not-allowed': 'Method not allowed',
   'bad-request': 'Bad request',
+  conflict: 'Conflict',
   'not-ready': 'Not ready',
   internal: 'Internal error',
 };

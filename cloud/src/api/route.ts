@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ApiPrincipal } from '../auth/ApiTokenStore.js';
+import type { BillingService } from '../billing/BillingService.js';
 import type { RouteId } from '../auth/accessTable.js';
 import type { BeaconFleet } from '../beacons/BeaconFleet.js';
 import type { ApiReadModel } from './ApiReadModel.js';
@@ -21,6 +22,8 @@ export interface ApiContext {
   log: Logger;
   /** Interval of SSE heartbeat comments, ms. */
   sseHeartbeatMs: number;
+  /** Billing (tariff, period runs, exports, statements, citizen links); null without a store. */
+  billing?: BillingService | null;
   /** The OpenAPI document served at `/api/v1/openapi.json`. */
   openapi: () => unknown;
   /** Registers a cleanup run when the server stops (open streams). */
@@ -42,7 +45,12 @@ export interface ApiCall<Q> {
 /** What a handler answers. */
 export type Reply =
   | { status?: number; json: unknown }
-  | { status?: number; text: string; contentType: string }
+  | {
+      status?: number;
+      text: string;
+      contentType: string /** Sent as an attachment with this file name. */;
+      filename?: string;
+    }
   | { problem: Problem }
   /** The handler wrote the response itself (streams). */
   | { streamed: true };
@@ -50,7 +58,7 @@ export type Reply =
 /** The documented response of a route. */
 export interface RouteResponse {
   status: number;
-  contentType: 'application/json' | 'text/event-stream' | 'text/plain';
+  contentType: 'application/json' | 'text/event-stream' | 'text/plain' | 'text/csv';
   description: string;
   /** zod schema of a JSON body (OpenAPI `schema`). */
   schema?: z.ZodType;

@@ -7,6 +7,14 @@ import {
   listGatewayFleet,
 } from './routes/beaconFleet.js';
 import { listBeacons, listGateways } from './routes/beaconNetwork.js';
+import {
+  billingExport,
+  billingReview,
+  billingRunPeriod,
+  citizenLink,
+  citizenStatement,
+  householdStatementRoute,
+} from './routes/billing.js';
 import { listDeadLetters } from './routes/deadLetters.js';
 import { events } from './routes/events.js';
 import { listLifts } from './routes/lifts.js';
@@ -34,6 +42,12 @@ export const ROUTES: readonly AnyRoute[] = [
   listGatewayFleet,
   listFleetAlerts,
   getBeaconAvailability,
+  billingRunPeriod,
+  billingReview,
+  billingExport,
+  householdStatementRoute,
+  citizenLink,
+  citizenStatement,
   listDeadLetters,
   events,
 ];

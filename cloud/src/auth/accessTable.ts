@@ -29,6 +29,12 @@ export const ROUTE_ACCESS = {
   listGatewayFleet: ['beacon-operator', 'admin'],
   listFleetAlerts: ['beacon-operator', 'admin'],
   getBeaconAvailability: ['beacon-operator', 'admin'],
+  billingRunPeriod: ['billing', 'admin'],
+  billingReview: ['billing', 'admin'],
+  billingExport: ['billing', 'admin'],
+  householdStatement: ['billing', 'admin'],
+  citizenLink: ['billing', 'admin'],
+  citizenStatement: 'public',
   listDeadLetters: ['admin'],
   events: ['dispatcher', 'beacon-operator', 'billing', 'admin'],
 } as const satisfies Record<string, 'public' | readonly Role[]>;

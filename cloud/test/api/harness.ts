@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -7,8 +7,10 @@ import { HttpApi } from '../../src/api/HttpApi.js';
 import { Readiness } from '../../src/api/Readiness.js';
 import { ApiTokenStore } from '../../src/auth/ApiTokenStore.js';
 import { ROLES, type Role } from '../../src/auth/roles.js';
+import { BillingService } from '../../src/billing/BillingService.js';
 import { IngestEventBus } from '../../src/ingest/IngestEventBus.js';
 import { Store } from '../../src/store/Store.js';
+import { tariffInput } from '../billing/fixtures.js';
 
 /** A real HTTP API on an ephemeral loopback port over a real SQLite store in a temp dir. */
 export interface ApiHarness {
@@ -19,6 +21,8 @@ export interface ApiHarness {
   readiness: Readiness;
   bus: IngestEventBus;
   api: HttpApi;
+  /** Billing over the store, with the tariff of docs/billing.md's worked examples. */
+  billing: BillingService;
   /** A valid token of each role. */
   tokenOf: Record<Role, string>;
   get(path: string, token?: string | null, headers?: Record<string, string>): Promise<Response>;
@@ -33,7 +37,10 @@ export async function startApi(options: { sseHeartbeatMs?: number } = {}): Promi
   const metrics = new CloudMetrics(false);
   const readiness = new Readiness();
   const bus = new IngestEventBus();
+  writeFileSync(join(dir, 'tariff.json'), JSON.stringify(tariffInput));
+  const billing = new BillingService(store.db, join(dir, 'tariff.json'), dir);
   const api = new HttpApi({
+    billing,
     host: '127.0.0.1',
     port: 0,
     store,
@@ -57,6 +64,7 @@ export async function startApi(options: { sseHeartbeatMs?: number } = {}): Promi
     readiness,
     bus,
     api,
+    billing,
     tokenOf,
     get: (path, token = null, headers = {}) =>
       fetch(`${api.url}${path}`, {
