@@ -17,8 +17,8 @@ import { AgentProcess } from './fixtures/agentProcess.js';
 
 const ready = (await mosquittoAvailable()) && (await requireService(commandService('socat')));
 const TRUCK = 'truck-kill';
-const BINS = 500;
-const KILLS = 20;
+const BINS = Number(process.env.KILL_TEST_BINS ?? 500);
+const KILLS = Number(process.env.KILL_TEST_KILLS ?? 20);
 
 describe.skipIf(!ready)('releve-truck killed with SIGKILL during a 500-lift route (ptys, Mosquitto)', () => {
   let broker: TestBroker;
@@ -67,6 +67,12 @@ describe.skipIf(!ready)('releve-truck killed with SIGKILL during a 500-lift rout
     const driver = new RouteDriver(sim, { timeScale: 0.03, travelMs: 600 });
     let agent = AgentProcess.start(configFile);
     const kills: number[] = [];
+    /** Statuses booked at or after `since` (each agent books one when it starts). */
+    const statusesSince = (since: number) =>
+      collector.deliveries.filter(
+        (d) => d.topic.endsWith('/status') && Date.parse(String(d.message.ts)) >= since,
+      ).length;
+    let lastRestart = Date.now();
     const t0 = Date.now();
     try {
       await waitFor(() => sim.board.isReportingDigital(2), 60_000, 'the agent to configure the lifter board');
@@ -80,10 +86,19 @@ describe.skipIf(!ready)('releve-truck killed with SIGKILL during a 500-lift rout
         if (routeDone && kills.length >= KILLS) break;
         await agent.signal('SIGKILL');
         kills.push(Date.now() - t0);
+        lastRestart = Date.now();
         agent = AgentProcess.start(configFile);
       }
       await driving;
-      await new Promise((r) => setTimeout(r, 3000));
+      // The last agent is up and connected (its start-up status arrived) before it is stopped cleanly.
+      await waitFor(() => statusesSince(lastRestart) > 0, 60_000, 'the last agent to report').catch(
+        (e: Error) => {
+          throw new Error(
+            `${e.message}; agent exited: ${agent.hasExited}\n${agent.stderr.join('').slice(-3000)}`,
+          );
+        },
+      );
+      await new Promise((r) => setTimeout(r, 1000));
       expect(await agent.signal('SIGTERM')).toBe(0);
 
       // Whatever the last run left unsent is sent now by a link on the same outbox.
