@@ -178,7 +178,22 @@ export function table(caption, headers, rows, attrs = {}) {
   );
 }
 
-const nf = (opts) => new Intl.NumberFormat(config.lang === 'en' ? 'en-GB' : 'fr-FR', opts);
+const LOCALE = config.lang === 'en' ? 'en-GB' : 'fr-FR';
+/** Intl formatters are costly to build (a page formats thousands of values): one per options. */
+const formatters = new Map();
+function cached(kind, opts) {
+  const key = `${kind}${JSON.stringify(opts)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f =
+      kind === 'n'
+        ? new Intl.NumberFormat(LOCALE, opts)
+        : new Intl.DateTimeFormat(kind === 'day' ? 'en-CA' : LOCALE, opts);
+    formatters.set(key, f);
+  }
+  return f;
+}
+const nf = (opts) => cached('n', opts);
 
 /** Grams as kg with one decimal. */
 export function kg(grams) {
@@ -212,26 +227,18 @@ export function num(n, digits = 0) {
 /** Local time of an ISO instant, hh:mm. */
 export function clock(iso) {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(config.lang === 'en' ? 'en-GB' : 'fr-FR', {
-    timeZone: TIME_ZONE,
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(iso));
+  return cached('d', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
 /** Local date and time of an ISO instant. */
 export function dateTime(iso) {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(config.lang === 'en' ? 'en-GB' : 'fr-FR', {
-    timeZone: TIME_ZONE,
-    dateStyle: 'short',
-    timeStyle: 'short',
-  }).format(new Date(iso));
+  return cached('d', { timeZone: TIME_ZONE, dateStyle: 'short', timeStyle: 'short' }).format(new Date(iso));
 }
 
 /** Local calendar day (YYYY-MM-DD) of an instant. */
 export function localDay(date = new Date()) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(date);
+  return cached('day', { timeZone: TIME_ZONE }).format(date);
 }
 
 /** The UTC instant at which today began in the collection area's time zone. */

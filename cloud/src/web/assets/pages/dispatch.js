@@ -411,7 +411,17 @@ function onEvent(kind, e) {
   } else if (kind === 'truckAlert') {
     alerts.unshift(m);
   }
-  render();
+  renderSoon();
+}
+
+let frame = 0;
+/** One render per animation frame, however many events arrived in it. */
+function renderSoon() {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    render();
+  });
 }
 
 let reloadTimer = null;
