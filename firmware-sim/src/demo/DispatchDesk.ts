@@ -39,6 +39,8 @@ const WATCHED: MessageKind[] = ['lift', 'truckStatus', 'sightings'];
 export class DispatchDesk extends EventEmitter<DeskEvents> {
   readonly counts: FleetCounts = { lifts: {}, sightingBatches: {}, beaconsHeard: {}, status: {} };
   #client: MqttClient | null = null;
+  /** QoS 1 may deliver a lift twice: counted once. */
+  readonly #liftIds = new Set<string>();
 
   constructor(
     private readonly url: string,
@@ -118,9 +120,13 @@ export class DispatchDesk extends EventEmitter<DeskEvents> {
     const id = r.topic.deviceId;
     const c = this.counts;
     switch (r.topic.kind) {
-      case 'lift':
+      case 'lift': {
+        const liftId = (r.message as { id: string }).id;
+        if (this.#liftIds.has(liftId)) break;
+        this.#liftIds.add(liftId);
         c.lifts[id] = (c.lifts[id] ?? 0) + 1;
         break;
+      }
       case 'sightings': {
         c.sightingBatches[id] = (c.sightingBatches[id] ?? 0) + 1;
         const heard = c.beaconsHeard[id] ?? new Set<string>();

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PtyDeviceLink } from '../pty/PtyDeviceLink.js';
 import { type DrivenLift, RouteDriver } from '../truck/RouteDriver.js';
 import { SimulatedTruck } from '../truck/SimulatedTruck.js';
@@ -27,12 +29,18 @@ interface RigEvents {
 export class SimulatedTruckRig extends EventEmitter<RigEvents> {
   readonly sim: SimulatedTruck;
   readonly #links: PtyDeviceLink[];
+  readonly #ttyPaths: string[];
   readonly #driver: RouteDriver;
   #running: Promise<void> | null = null;
 
+  /**
+   * @param ttyDir where the tty links go (the truck's directory in the demo data directory, so
+   *   every process of the demo names that directory in its command line)
+   */
   constructor(
     readonly truck: DemoTruck,
     readonly speed: number,
+    ttyDir: string,
   ) {
     super();
     this.sim = new SimulatedTruck({
@@ -41,8 +49,15 @@ export class SimulatedTruckRig extends EventEmitter<RigEvents> {
       gpsIntervalMs: Math.max(200, Math.round(1000 / speed)),
       strokeMs: Math.max(60, Math.round(600 / speed)),
     });
-    this.#links = [this.sim.rfid, this.sim.indicator, this.sim.board, this.sim.gps].map(
-      (d) => new PtyDeviceLink(d),
+    const devices = {
+      rfid: this.sim.rfid,
+      indicator: this.sim.indicator,
+      lifter: this.sim.board,
+      gps: this.sim.gps,
+    };
+    this.#ttyPaths = Object.keys(devices).map((role) => join(ttyDir, `tty-${role}`));
+    this.#links = Object.values(devices).map(
+      (d, i) => new PtyDeviceLink(d, { linkPath: this.#ttyPaths[i] as string }),
     );
     this.#driver = new RouteDriver(this.sim, {
       timeScale: 1 / speed,
@@ -56,6 +71,8 @@ export class SimulatedTruckRig extends EventEmitter<RigEvents> {
 
   /** Starts socat for each device; resolves with the tty paths the agent opens. */
   async plugIn(): Promise<TruckTtys> {
+    // a link left by a run that was killed would stand in socat's way
+    await Promise.all(this.#ttyPaths.map((p) => rm(p, { force: true })));
     const [rfid, indicator, lifter, gps] = await Promise.all(this.#links.map((l) => l.start()));
     return { rfid, indicator, lifter, gps } as TruckTtys;
   }

@@ -114,16 +114,16 @@ export class WholeSystem {
 
     const cabUrls: Record<string, string> = {};
     for (const [i, truck] of fleet.trucks.entries()) {
-      const rig = new SimulatedTruckRig(truck, o.speed);
-      this.rigs.push(rig);
-      const ttys = await rig.plugIn();
       const dir = layout.deviceDir('trucks', truck.truckId);
       await mkdir(dir, { recursive: true });
+      const rig = new SimulatedTruckRig(truck, o.speed, dir);
+      this.rigs.push(rig);
+      const ttys = await rig.plugIn();
       const passwordFile = join(dir, 'password');
       await writeFile(passwordFile, `${credentials.mqtt[truck.truckId] ?? ''}\n`, { mode: 0o600 });
       const cabPort = await choosePort(
         HOST,
-        o.cabPort + i,
+        o.cabPort === 0 ? 0 : o.cabPort + i,
         `cab display of ${truck.truckId}`,
         handedOut,
         notes,
@@ -186,7 +186,7 @@ export class WholeSystem {
       () => true,
       () => false,
     );
-    return {
+    const endpoints: WholeSystemEndpoints = {
       mqttUrl,
       httpUrl: `http://${HOST}:${httpPort}/`,
       httpServed,
@@ -195,6 +195,25 @@ export class WholeSystem {
       notes,
       dataDir: layout.root,
       logDir: layout.logDir,
+    };
+    const { credentials: _secrets, ...shown } = endpoints;
+    await writeFile(join(layout.root, 'endpoints.json'), `${JSON.stringify(shown, null, 2)}\n`);
+    return endpoints;
+  }
+
+  /** What the dispatch desk saw through the cloud's broker, as plain JSON. */
+  summary(): {
+    lifts: Record<string, number>;
+    sightingBatches: Record<string, number>;
+    beaconsHeard: Record<string, string[]>;
+  } {
+    const c = this.desk?.counts;
+    return {
+      lifts: { ...c?.lifts },
+      sightingBatches: { ...c?.sightingBatches },
+      beaconsHeard: Object.fromEntries(
+        Object.entries(c?.beaconsHeard ?? {}).map(([g, s]) => [g, [...s].sort()]),
+      ),
     };
   }
 
@@ -211,6 +230,10 @@ export class WholeSystem {
     await Promise.all(this.rigs.map((r) => r.stop()));
     await this.desk?.close().catch(() => {});
     await this.agents.stop(['cloud']);
+    await writeFile(
+      join(this.layout.root, 'summary.json'),
+      `${JSON.stringify(this.summary(), null, 2)}\n`,
+    ).catch(() => {});
   }
 }
 
