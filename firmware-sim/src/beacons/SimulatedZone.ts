@@ -27,6 +27,10 @@ export interface SimulatedZoneOptions {
   phones?: number;
   /** Add a clone of the first beacon from another address. */
   clone?: boolean;
+  /** Beacon ids whose battery is nearly flat (2,150 mV, draining 5 mV an hour). */
+  lowBattery?: readonly string[];
+  /** Beacon ids that are listed but send nothing (dead, removed). */
+  silent?: readonly string[];
 }
 
 export class SimulatedZone {
@@ -55,6 +59,8 @@ export class SimulatedZone {
         intervalMs: 500 + Math.floor(this.#random() * 1000),
         distanceM: 0.3 + this.#random() * 15,
         drainMvPerHour: this.#random() * 2,
+        ...(this.#o.lowBattery?.includes(b.beaconId) ? { batteryMv: 2150, drainMvPerHour: 5 } : {}),
+        silent: this.#o.silent?.includes(b.beaconId) ?? false,
       });
       this.beacons.set(b.beaconId, beacon);
       this.field.addBeacon(beacon);
