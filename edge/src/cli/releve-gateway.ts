@@ -29,15 +29,41 @@ export function decodeHexToJson(hex: string): { ok: boolean; json: string } {
   return { ok: r.errors.length === 0, json };
 }
 
+/** Options of `releve-gateway run`. */
+interface RunOptions {
+  config: string;
+  simulate?: boolean;
+  phones: number;
+  clone?: boolean;
+  lowBattery?: string[];
+  silent?: string[];
+}
+
+/** Commander parser of a comma-separated list. */
+function csvList(v: string): string[] {
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+}
+
 /**
  * A simulated zone instead of a Bluetooth adapter (demos, the whole system on simulated
  * devices). Loaded only with `--simulate`: production never loads the simulator.
  */
-async function simulatedAir(phones: number, clone: boolean) {
+async function simulatedAir(o: RunOptions) {
   const sim = await import('@releve/firmware-sim/beacons/index');
   const binding = new sim.SimulatedHciBinding();
   const noble = sim.createNoble(binding) as unknown as NobleLike;
-  const zone = new sim.SimulatedZone({ clock: systemClock, binding, phones, clone, seed: Date.now() % 1e9 });
+  const zone = new sim.SimulatedZone({
+    clock: systemClock,
+    binding,
+    phones: o.phones,
+    clone: o.clone ?? false,
+    lowBattery: o.lowBattery ?? [],
+    silent: o.silent ?? [],
+    seed: Date.now() % 1e9,
+  });
   return { noble, zone };
 }
 
@@ -77,12 +103,18 @@ export async function main(argv: string[]): Promise<void> {
     .option('--simulate', 'no adapter: scan a simulated zone (one beacon per allowlisted id)')
     .option('--phones <n>', 'with --simulate: phones present at any time', Number, 20)
     .option('--clone', 'with --simulate: add a clone of the first beacon')
-    .action(async (opts: { config: string; simulate?: boolean; phones: number; clone?: boolean }) => {
+    .option(
+      '--low-battery <ids>',
+      'with --simulate: comma-separated beacon ids with a nearly flat battery',
+      csvList,
+    )
+    .option('--silent <ids>', 'with --simulate: comma-separated beacon ids that send nothing', csvList)
+    .action(async (opts: RunOptions) => {
       const log = pino({ name: 'edge:gateway', level: process.env.LOG_LEVEL ?? 'info' });
       let outbox: Outbox;
       let link: DeviceLink;
       let gateway: BeaconGateway;
-      const sim = opts.simulate ? await simulatedAir(opts.phones, opts.clone ?? false) : null;
+      const sim = opts.simulate ? await simulatedAir(opts) : null;
       try {
         const config = loadGatewayConfig(opts.config);
         const b = config.broker;
