@@ -15,11 +15,6 @@ export interface WebPage {
    * call every route the page uses, so a page never shows a role data its API would refuse.
    */
   uses: readonly RouteId[];
-  /**
-   * The jobs the page is for, when narrower than what its routes allow (the billing office's
-   * page reads lifts, which dispatchers may also read, but is not a dispatcher's page).
-   */
-  audience?: readonly Role[];
 }
 
 /** The pages, in navigation order. */
@@ -51,14 +46,21 @@ export const WEB_PAGES: readonly WebPage[] = [
     path: '/billing',
     titleKey: 'nav.billing',
     script: 'billing.js',
-    uses: ['whoami', 'listLifts'],
-    audience: ['billing', 'admin'],
+    uses: [
+      'whoami',
+      'billingRunPeriod',
+      'billingReview',
+      'billingExport',
+      'householdStatement',
+      'citizenLink',
+      'events',
+    ],
   },
 ];
 
 /** Whether a role may open a page (it may call every route the page uses). */
 export function mayOpen(page: WebPage, role: Role): boolean {
-  return page.uses.every((r) => mayCall(r, role)) && (page.audience?.includes(role) ?? true);
+  return page.uses.every((r) => mayCall(r, role));
 }
 
 /** The pages a role may open, in navigation order. */

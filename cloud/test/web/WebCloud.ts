@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMessage, type MessageKind, type MessageOf, topicFor } from '@releve/shared';
@@ -11,16 +11,19 @@ import { HttpApi, type WebPagesOptions } from '../../src/api/HttpApi.js';
 import { Readiness } from '../../src/api/Readiness.js';
 import { ApiTokenStore } from '../../src/auth/ApiTokenStore.js';
 import { ROLES, type Role } from '../../src/auth/roles.js';
+import { BillingService } from '../../src/billing/BillingService.js';
 import { CloudBroker } from '../../src/broker/CloudBroker.js';
 import { Ingest } from '../../src/ingest/Ingest.js';
 import { Store } from '../../src/store/Store.js';
+import { tariffInput } from '../billing/fixtures.js';
 
 /** Where browser tests keep their screenshots (gitignored `test-results/`). */
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screenshots');
 
 /**
  * The cloud as it runs, for the browser tests: the embedded broker on an ephemeral port, the
- * real ingest writing SQLite in a temp dir, and the HTTP API with the web pages. Devices are
+ * real ingest writing SQLite in a temp dir, billing with a tariff file, and the HTTP API with
+ * the web pages. Devices are
  * MQTT clients publishing contract messages; `send` waits until the ingest stored them.
  */
 export class WebCloud {
@@ -39,13 +42,18 @@ export class WebCloud {
     maxPacketBytes: 1024 * 1024,
     logger: this.logger,
   });
+  /** Billing with the tariff of docs/billing.md's worked examples. */
+  readonly billing: BillingService;
   ingest: Ingest | null = null;
   api: HttpApi | null = null;
   /** A token per role, issued at start. */
   tokenOf = {} as Record<Role, string>;
   #clients = new Map<string, MqttClient>();
 
-  constructor(private readonly web: WebPagesOptions = {}) {}
+  constructor(private readonly web: WebPagesOptions = {}) {
+    writeFileSync(join(this.dir, 'tariff.json'), JSON.stringify(tariffInput));
+    this.billing = new BillingService(this.store.db, join(this.dir, 'tariff.json'), this.dir);
+  }
 
   async start(): Promise<void> {
     await this.broker.start();
@@ -64,6 +72,7 @@ export class WebCloud {
       metrics: new CloudMetrics(false),
       readiness: new Readiness(),
       bus: this.ingest.events,
+      billing: this.billing,
       logger: this.logger,
       web: this.web,
     });

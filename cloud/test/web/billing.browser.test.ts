@@ -2,34 +2,42 @@ import { readFileSync } from 'node:fs';
 import type { LiftEvent } from '@releve/shared';
 import { commandService, requireService } from '@releve/shared/testing/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiftPage } from '../../src/api/schemas.js';
-import { lift, seedRegistry } from '../api/fixtures.js';
+import { seedBillingStore } from '../billing/storeFixture.js';
 import { Browser, WebCloud } from './WebCloud.js';
 
 const hasChromium = await requireService(commandService('chromium'));
 
-/** `secondsAgo` before now, but inside the current UTC month (what the page shows first). */
-function thisMonthAgo(secondsAgo: number): number {
-  const monthStart = Date.parse(`${new Date().toISOString().slice(0, 7)}-01T00:00:00.000Z`);
-  return Math.max(Date.now() - secondsAgo * 1000, monthStart + 1000 + secondsAgo);
+const eurFr = (cents: number) =>
+  new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(cents / 100);
+
+/** A lift of household H1's bin on a day of 2026-H1 (a closed period). */
+function h1Lift(seq: number, startedAt: string, netG: number): LiftEvent {
+  return {
+    id: `00000000-0000-4000-9000-${String(seq).padStart(12, '0')}`,
+    seq,
+    ts: startedAt,
+    truckId: 'truck-01',
+    startedAt,
+    tag: { scheme: 'fdx-b', id: '250-000000000001' },
+    grossWeightG: netG + 12_000,
+    tareWeightG: 12_000,
+    netWeightG: netG,
+    scaleIntervalG: 500,
+    minimumG: 5000,
+    flags: [],
+    tripSeq: 1,
+    position: null,
+  };
 }
 
 describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => {
   const cloud = new WebCloud();
   const browser = new Browser();
-  const lifts: LiftEvent[] = [];
 
   beforeAll(async () => {
-    seedRegistry(cloud.store);
+    seedBillingStore(cloud.store);
     await cloud.start();
     await browser.start();
-    lifts.push(
-      lift('truck-01', 1, thisMonthAgo(400), 'acc-1'),
-      lift('truck-01', 2, thisMonthAgo(300), 'acc-2'),
-      { ...lift('truck-01', 3, thisMonthAgo(200), 'acc-1'), tag: { scheme: 'em4100', id: '99999999AA' } },
-      { ...lift('truck-01', 4, thisMonthAgo(100), 'acc-2'), tag: null, flags: ['no-tag'] },
-    );
-    await cloud.send('lift', 'truck-01', lifts);
   }, 90_000);
 
   afterAll(async () => {
@@ -37,48 +45,70 @@ describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => 
     await cloud.stop();
   });
 
-  it('shows the period, the lifts to review, follows new lifts live, and downloads the lifts matching the API', async () => {
+  it('runs a closed period, lists the lifts to review, reruns on a new lift, and downloads the export the API serves', async () => {
     const page = await browser.signIn(cloud.url, cloud.tokenOf.billing);
     expect(new URL(page.url()).pathname).toBe('/billing');
-    await expect.poll(() => page.locator('#lifts-in-period').textContent()).toBe('4');
-    expect(await page.locator('#lifts-billable').textContent()).toBe('2');
+    await page.getByLabel('Période', { exact: true }).fill('2026-H1');
+    await page.getByRole('button', { name: 'Calculer' }).click();
+    const run = cloud.billing.run('2026-H1', false);
+    await expect.poll(() => page.locator('#amount').textContent()).toBe(eurFr(run.totals.amountCents));
+    expect(await page.locator('#lifts-in-period').textContent()).toBe(String(run.totals.liftsInPeriod));
     expect(await page.locator('#to-review').textContent()).toBe('2');
-    expect(await page.locator('#accounts').textContent()).toBe('2');
-    const review = await page.locator('#review-table tbody').textContent();
-    expect(review).toContain('bac inconnu');
-    expect(review).toContain('puce illisible');
-    expect(await page.locator('svg.chart rect.bar').count()).toBe(1);
+    const reasons = await page.locator('#review-table tbody td.reason').allTextContents();
+    expect(reasons.sort()).toEqual(['bac inconnu', 'puce illisible']);
     await page.locator('#live-state[data-state="live.on"]').waitFor();
     await browser.screenshot(page, 'billing');
 
-    // A lift stored after the page loaded counts at once.
-    await cloud.send('lift', 'truck-01', [lift('truck-01', 5, thisMonthAgo(50), 'acc-1')]);
-    await expect.poll(() => page.locator('#lifts-in-period').textContent(), { timeout: 20_000 }).toBe('5');
-    expect(await page.locator('#lifts-billable').textContent()).toBe('3');
+    // A lift of the period arrives (a truck's backlog) after the page loaded: the period reruns.
+    await cloud.send('lift', 'truck-01', [h1Lift(50, '2026-06-15T08:00:00.000Z', 12_000)]);
+    await expect
+      .poll(() => page.locator('#lifts-in-period').textContent(), { timeout: 20_000 })
+      .toBe(String(run.totals.liftsInPeriod + 1));
 
+    // The charge file downloads, byte for byte what the API serves to a bearer token.
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.locator('#download-lifts').click(),
+      page.locator('#download-charges').click(),
     ]);
-    expect(download.suggestedFilename()).toMatch(/^levees-\d{4}-\d{2}-\d{4}-\d{2}\.csv$/);
-    const text = readFileSync((await download.path()) as string, 'utf8');
-    expect(text.startsWith('\uFEFFlift_id;started_at;')).toBe(true);
-    const rows = text
-      .replace(/^\uFEFF/, '')
-      .trim()
-      .split('\r\n')
-      .slice(1)
-      .map((l) => l.split(';'));
-    const month = new Date().toISOString().slice(0, 7);
-    const api = (await (
-      await fetch(`${cloud.url}/api/v1/lifts?from=${month}-01T00:00:00.000Z&limit=1000`, {
+    expect(download.suggestedFilename()).toBe('charges-2026-H1.csv');
+    const file = readFileSync((await download.path()) as string);
+    const api = await fetch(
+      `${cloud.url}/api/v1/billing/periods/2026-H1/export?file=charges&dialect=excel-fr`,
+      {
         headers: { authorization: `Bearer ${cloud.tokenOf.billing}` },
-      })
-    ).json()) as LiftPage;
-    expect(rows.map((r) => [r[0], r[5] || null, r[7] ? Number(r[7]) : null])).toEqual(
-      api.items.map((l) => [l.id, l.accountId, l.netWeightG]),
+      },
     );
-    expect(rows.filter((r) => r[9] !== '').map((r) => r[9])).toEqual(['unknown-tag', 'no-tag']);
+    expect(file.equals(Buffer.from(await api.arrayBuffer()))).toBe(true);
+    expect(file.toString('utf8')).toContain('Famille Dupont');
+  });
+
+  it('previews an open period without exports', async () => {
+    const page = await browser.signIn(cloud.url, cloud.tokenOf.billing);
+    const thisYear = new Date().toISOString().slice(0, 4);
+    await page.getByLabel('Période', { exact: true }).fill(thisYear);
+    await page.getByRole('button', { name: 'Calculer' }).click();
+    await page.locator('#h-totals', { hasText: 'aperçu provisoire' }).waitFor();
+    expect(await page.locator('#exports-open').count()).toBe(1);
+  });
+
+  it('shows a household statement and gives the household its personal link, which opens without signing in', async () => {
+    const page = await browser.signIn(cloud.url, cloud.tokenOf.billing);
+    await page.getByLabel('Identifiant du foyer').fill('H1');
+    await page.getByRole('button', { name: 'Voir le relevé' }).click();
+    const s = cloud.billing.statement('H1');
+    await expect.poll(() => page.locator('#statement-so-far').textContent()).toBe(eurFr(s.charge.soFarCents));
+    // Creating the link is a POST with the session's CSRF token.
+    await page.getByRole('button', { name: 'Créer le lien personnel du foyer' }).click();
+    const url = (await page.locator('#citizen-link-url').getAttribute('href')) ?? '';
+    expect(url).toMatch(/\/household\/[A-Za-z0-9_-]{16,}$/);
+    await browser.screenshot(page, 'billing-household');
+
+    const citizen = await browser.freshPage();
+    const res = await citizen.goto(url);
+    expect(res?.status()).toBe(200);
+    expect(await citizen.locator('#household-name').textContent()).toContain('Famille Dupont');
+    expect(await citizen.locator('#household-so-far').textContent()).toBe(eurFr(s.charge.soFarCents));
+    await browser.screenshot(citizen, 'household-from-link');
   });
 
   it('is not a dispatcher page', async () => {

@@ -1,108 +1,96 @@
 // @ts-check
-// Billing office page: choose a period, review the lifts that cannot be billed as they stand
-// (unreadable or unknown tags, bins without a payer, flagged weighings), see kg per month, and
-// download the period's lifts. Loaded from GET /api/v1/lifts (billing sees the payer fields);
-// new lifts arrive over the SSE stream.
+// Billing office page: run a period (a preview while it is open), review the lifts the engine
+// will not bill, download the export files of a closed period, look at a household's
+// statement and give it its personal link. Uses the billing routes (/api/v1/billing/…,
+// docs/billing.md); the period is run again when the SSE stream brings a new lift.
 import { barChart } from '../charts.js';
 import {
-  apiAll,
-  clock,
+  api,
+  coalesce,
   dateTime,
+  euros,
   fill,
   h,
   hasString,
-  kg,
   live,
   num,
+  post,
   showError,
   t,
   table,
 } from '../common.js';
 
 const app = /** @type {HTMLElement} */ (document.getElementById('app'));
-/** @type {any[]} */
-let lifts = [];
-let period = { from: '', to: '' };
+const PERIOD = /^\d{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?$/;
+/** @type {string} */
+let periodId = new Date().toISOString().slice(0, 7);
 
 const regions = {
   form: h('section', { 'aria-labelledby': 'h-period' }),
-  totals: h('section', { 'aria-labelledby': 'h-totals' }),
+  totals: h('section', { 'aria-labelledby': 'h-totals', 'aria-live': 'polite' }),
   review: h('section', { 'aria-labelledby': 'h-review' }),
-  chart: h('section', { 'aria-labelledby': 'h-monthly' }),
   exports: h('section', { 'aria-labelledby': 'h-exports' }),
+  household: h('section', { 'aria-labelledby': 'h-household' }),
 };
 
-/** Why a lift needs the office's review, or null when it can be billed as it stands. */
-export function reviewReason(l) {
-  if (l.tag === null) return 'no-tag';
-  if (l.unknownTag) return 'unknown-tag';
-  if (l.accountId === null && l.buildingId === null) return 'no-holder';
-  const flag = l.flags.find((f) => f !== 'below-minimum');
-  return flag ?? null;
-}
+const path = (p) => `/api/v1/billing/periods/${encodeURIComponent(periodId)}${p}`;
 
-/** `novembre 2026` / `November 2026` of a UTC instant. */
-function monthLabel(iso) {
-  return new Intl.DateTimeFormat(config.lang === 'en' ? 'en-GB' : 'fr-FR', {
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(new Date(iso));
-}
-
-function monthStart(ym) {
-  return `${ym}-01T00:00:00.000Z`;
-}
-
-function nextMonth(ym) {
-  const [y, m] = ym.split('-').map(Number);
-  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-}
-
+/** Runs the period: closed → final figures and exports; open (409) → a provisional preview. */
 async function load() {
-  lifts = await apiAll(
-    `/api/v1/lifts?from=${encodeURIComponent(period.from)}&to=${encodeURIComponent(period.to)}&limit=1000`,
-  );
-  render();
+  let run;
+  let closed = true;
+  try {
+    run = await api(path(''));
+  } catch (err) {
+    if (!String(err instanceof Error ? err.message : err).startsWith('409')) throw err;
+    closed = false;
+    run = await api(path('?provisional=true'));
+  }
+  const review = await api(path(`/review${closed ? '' : '?provisional=true'}`));
+  renderTotals(run, closed);
+  renderReview(review.items);
+  renderExports(run, closed);
 }
 
 function renderForm() {
-  const now = new Date().toISOString().slice(0, 7);
-  const from = h('input', { id: 'period-from', name: 'from', type: 'month', value: now, required: true });
-  const to = h('input', { id: 'period-to', name: 'to', type: 'month', value: now, required: true });
+  const input = h('input', {
+    id: 'period-id',
+    name: 'period',
+    value: periodId,
+    required: true,
+    pattern: PERIOD.source,
+    'aria-describedby': 'period-hint',
+    autocomplete: 'off',
+  });
   const form = h(
     'form',
     { class: 'period', id: 'period-form' },
-    h('label', { for: 'period-from' }, t('billing.fromMonth'), from),
-    h('label', { for: 'period-to' }, t('billing.toMonth'), to),
-    h('button', { type: 'submit' }, t('billing.preview')),
+    h('label', { for: 'period-id' }, t('billing.periodId'), input),
+    h('button', { type: 'submit' }, t('billing.run')),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const f = /** @type {HTMLInputElement} */ (from).value;
-    const l = /** @type {HTMLInputElement} */ (to).value;
-    period = { from: monthStart(f), to: monthStart(nextMonth(l < f ? f : l)) };
+    const v = /** @type {HTMLInputElement} */ (input).value.trim();
+    if (!PERIOD.test(v)) return;
+    periodId = v;
     load().catch((err) => showError(app, err));
   });
   fill(
     regions.form,
     h('h2', { id: 'h-period' }, t('billing.period')),
-    h('p', { class: 'hint' }, t('billing.periodHint')),
+    h('p', { class: 'hint', id: 'period-hint' }, t('billing.periodHint')),
     form,
   );
-  period = { from: monthStart(now), to: monthStart(nextMonth(now)) };
 }
 
-function renderTotals() {
-  const billable = lifts.filter((l) => reviewReason(l) === null);
-  const accounts = new Set(billable.map((l) => l.accountId ?? l.buildingId));
-  const grams = billable.reduce((s, l) => s + (l.netWeightG ?? 0), 0);
+function renderTotals(run, closed) {
+  const by = run.amountCentsByProduct;
   fill(
     regions.totals,
     h(
       'h2',
       { id: 'h-totals' },
-      t('billing.totals', { from: dateTime(period.from), to: dateTime(period.to) }),
+      t(closed ? 'billing.closed' : 'billing.provisional', { id: run.periodId, from: run.from, to: run.to }),
     ),
     h(
       'dl',
@@ -110,48 +98,57 @@ function renderTotals() {
       h(
         'div',
         { class: 'card' },
-        h('dt', null, t('billing.liftsInPeriod')),
-        h('dd', { id: 'lifts-in-period' }, num(lifts.length)),
-      ),
-      h(
-        'div',
-        { class: 'card' },
-        h('dt', null, t('billing.billable')),
-        h('dd', { id: 'lifts-billable' }, num(billable.length)),
+        h('dt', null, t('billing.amount')),
+        h('dd', { id: 'amount' }, euros(run.totals.amountCents)),
+        h(
+          'dd',
+          { class: 'small' },
+          t('billing.byProduct', {
+            fixed: euros(by.fixed ?? 0),
+            lifts: euros(by.lifts ?? 0),
+            weight: euros(by.weight ?? 0),
+          }),
+        ),
       ),
       h(
         'div',
         { class: 'card' },
         h('dt', null, t('billing.accounts')),
-        h('dd', { id: 'accounts' }, num(accounts.size)),
+        h('dd', { id: 'accounts' }, num(run.totals.accounts)),
       ),
-      h('div', { class: 'card' }, h('dt', null, t('billing.weight')), h('dd', { id: 'weight' }, kg(grams))),
       h(
         'div',
-        { class: `card${lifts.length - billable.length ? ' warn' : ''}` },
+        { class: 'card' },
+        h('dt', null, t('billing.liftsInPeriod')),
+        h('dd', { id: 'lifts-in-period' }, num(run.totals.liftsInPeriod)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('dt', null, t('billing.billed')),
+        h('dd', { id: 'lifts-billed' }, num(run.totals.liftsBilled)),
+      ),
+      h(
+        'div',
+        { class: `card${run.totals.liftsExcluded ? ' warn' : ''}` },
         h('dt', null, t('billing.toReview')),
-        h('dd', { id: 'to-review' }, num(lifts.length - billable.length)),
+        h('dd', { id: 'to-review' }, num(run.totals.liftsExcluded)),
       ),
     ),
   );
 }
 
-function renderReview() {
-  const rows = lifts
-    .map((l) => ({ l, reason: reviewReason(l) }))
-    .filter((x) => x.reason !== null)
-    .map(({ l, reason }) =>
-      h(
-        'tr',
-        { 'data-lift': l.id },
-        h('td', null, dateTime(l.startedAt)),
-        h('td', null, l.truckId),
-        h('td', { class: 'mono' }, l.tag?.id ?? '—'),
-        h('td', null, l.binId ?? '—'),
-        h('td', null, hasString(`review.${reason}`) ? t(`review.${reason}`) : reason),
-        h('td', { class: 'num' }, kg(l.netWeightG)),
-      ),
-    );
+function renderReview(items) {
+  const rows = items.map((r) =>
+    h(
+      'tr',
+      { 'data-lift': r.liftId },
+      h('td', null, dateTime(r.ts)),
+      h('td', { class: 'mono' }, r.tagId ?? '—'),
+      h('td', { class: 'reason' }, hasString(`review.${r.reason}`) ? t(`review.${r.reason}`) : r.reason),
+      h('td', null, r.detail),
+    ),
+  );
   fill(
     regions.review,
     h('h2', { id: 'h-review' }, t('billing.review')),
@@ -162,11 +159,11 @@ function renderReview() {
         tabindex: '0',
         role: 'region',
         'aria-label': t('billing.review'),
-        'data-focus-key': 'scroll-billing.review',
+        'data-focus-key': 'scroll-review',
       },
       table(
         t('billing.reviewCaption'),
-        [t('col.time'), t('dispatch.truck'), t('col.tag'), t('billing.bin'), t('col.problem'), t('col.net')],
+        [t('col.time'), t('col.tag'), t('col.problem'), t('col.detail')],
         rows,
         { id: 'review-table' },
       ),
@@ -174,101 +171,124 @@ function renderReview() {
   );
 }
 
-function renderChart() {
-  const byMonth = new Map();
-  for (const l of lifts) {
-    if (reviewReason(l) !== null || l.netWeightG === null) continue;
-    const m = l.startedAt.slice(0, 7);
-    byMonth.set(m, (byMonth.get(m) ?? 0) + l.netWeightG);
+function renderExports(run, closed) {
+  if (!closed) {
+    fill(
+      regions.exports,
+      h('h2', { id: 'h-exports' }, t('billing.exports')),
+      h('p', { id: 'exports-open' }, t('billing.exportsOpen')),
+    );
+    return;
   }
-  const bars = [...byMonth.entries()].sort().map(([label, g]) => ({ label, value: g / 1000 }));
-  fill(
-    regions.chart,
-    h('h2', { id: 'h-monthly' }, t('billing.monthly')),
-    bars.length
-      ? barChart({
-          title: t('billing.monthlyTitle'),
-          description: t('billing.monthlyDesc'),
-          bars,
-          yLabel: (v) => `${num(v)} kg`,
-        })
-      : h('p', null, t('state.empty')),
-  );
-}
-
-/** CSV of the period's lifts (`;`, UTF-8 with BOM: what French Excel opens directly). */
-function liftsCsv() {
-  const cols = [
-    'lift_id',
-    'started_at',
-    'truck_id',
-    'tag_id',
-    'bin_id',
-    'account_id',
-    'building_id',
-    'net_g',
-    'flags',
-    'review',
-  ];
-  const cell = (v) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[;"\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const lines = lifts.map((l) =>
-    [
-      l.id,
-      l.startedAt,
-      l.truckId,
-      l.tag?.id,
-      l.binId,
-      l.accountId,
-      l.buildingId,
-      l.netWeightG,
-      l.flags.join('|'),
-      reviewReason(l),
-    ]
-      .map(cell)
-      .join(';'),
-  );
-  return `\uFEFF${[cols.join(';'), ...lines].join('\r\n')}\r\n`;
-}
-
-let objectUrl = null;
-function renderExports() {
-  if (objectUrl) URL.revokeObjectURL(objectUrl);
-  objectUrl = URL.createObjectURL(new Blob([liftsCsv()], { type: 'text/csv;charset=utf-8' }));
-  const name = `levees-${period.from.slice(0, 7)}-${period.to.slice(0, 7)}.csv`;
+  const link = (query, key, id) =>
+    h('li', null, h('a', { href: path(`/export?${query}`), download: '', id }, t(key)));
   fill(
     regions.exports,
     h('h2', { id: 'h-exports' }, t('billing.exports')),
     h(
-      'p',
+      'ul',
       { class: 'downloads' },
-      h('a', { href: objectUrl, download: name, id: 'download-lifts' }, t('billing.downloadLifts')),
+      link('file=charges&dialect=excel-fr', 'billing.chargesExcel', 'download-charges'),
+      link('file=charges&format=csv', 'billing.chargesCsv', null),
+      link('file=charges&format=json', 'billing.chargesJson', null),
+      link('file=review&dialect=excel-fr', 'billing.reviewCsv', 'download-review'),
+      link('file=control', 'billing.control', null),
     ),
-    h('p', { class: 'hint' }, t('billing.exportsHint')),
+    h('p', { class: 'hint' }, t('billing.exportsHint', { id: run.periodId })),
   );
 }
 
-function render() {
-  renderTotals();
-  renderReview();
-  renderChart();
-  renderExports();
-  app.dataset.updated = clock(new Date().toISOString());
+function renderHousehold() {
+  const input = h('input', { id: 'household-id', name: 'household', required: true, autocomplete: 'off' });
+  const out = h('div', { id: 'household-out', 'aria-live': 'polite' });
+  const form = h(
+    'form',
+    { class: 'period', id: 'household-form' },
+    h('label', { for: 'household-id' }, t('billing.householdId'), input),
+    h('button', { type: 'submit' }, t('billing.showStatement')),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const id = /** @type {HTMLInputElement} */ (input).value.trim();
+    if (id)
+      showStatement(out, id).catch((err) =>
+        fill(out, h('p', { class: 'error', role: 'alert' }, `${t('state.error')} ${err.message}`)),
+      );
+  });
+  fill(regions.household, h('h2', { id: 'h-household' }, t('billing.household')), form, out);
 }
 
-fill(app, regions.form, regions.totals, regions.review, regions.chart, regions.exports);
+async function showStatement(out, id) {
+  const s = await api(`/api/v1/billing/households/${encodeURIComponent(id)}/statement`);
+  const byMonth = new Map();
+  for (const l of s.lifts)
+    byMonth.set(l.day.slice(0, 7), (byMonth.get(l.day.slice(0, 7)) ?? 0) + (l.netWeightKg ?? 0));
+  const linkOut = h('p', { id: 'citizen-link', 'aria-live': 'polite' });
+  const makeLink = h('button', { type: 'button', id: 'make-link' }, t('billing.makeLink'));
+  makeLink.addEventListener('click', async () => {
+    try {
+      const r = await post(`/api/v1/billing/households/${encodeURIComponent(id)}/citizen-link`, {});
+      const url = `${location.origin}${r.path}`;
+      fill(linkOut, t('billing.linkIs'), ' ', h('a', { href: url, id: 'citizen-link-url' }, url));
+    } catch (err) {
+      fill(
+        linkOut,
+        h(
+          'span',
+          { class: 'error', role: 'alert' },
+          `${t('state.error')} ${err instanceof Error ? err.message : err}`,
+        ),
+      );
+    }
+  });
+  fill(
+    out,
+    h('h3', null, `${s.name} · ${t('billing.statementPeriod', { id: s.period.id })}`),
+    h(
+      'dl',
+      { class: 'cards' },
+      h(
+        'div',
+        { class: 'card' },
+        h('dt', null, t('household.lifts')),
+        h('dd', { id: 'statement-lifts' }, num(s.totals.lifts)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('dt', null, t('household.weight')),
+        h('dd', null, `${num(s.totals.netWeightKg, 1)} kg`),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('dt', null, t('household.soFar')),
+        h('dd', { id: 'statement-so-far' }, euros(s.charge.soFarCents)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('dt', null, t('household.projected')),
+        h('dd', null, euros(s.charge.projectedCents)),
+      ),
+    ),
+    byMonth.size
+      ? barChart({
+          title: t('household.monthlyTitle'),
+          description: [...byMonth].map(([m, kg]) => `${m}: ${num(kg, 1)} kg`).join('; '),
+          bars: [...byMonth].sort().map(([label, value]) => ({ label, value })),
+          yLabel: (v) => `${num(v)} kg`,
+        })
+      : null,
+    makeLink,
+    linkOut,
+  );
+}
+
+fill(app, regions.form, regions.totals, regions.review, regions.exports, regions.household);
 renderForm();
+renderHousehold();
+const rerun = coalesce(() => load().catch((err) => showError(app, err)), 1000);
 load()
   .catch((err) => showError(app, err))
-  .finally(() =>
-    live(
-      ['lift'],
-      (_kind, e) => {
-        if (e.message.startedAt >= period.from && e.message.startedAt < period.to)
-          load().catch((err) => showError(app, err));
-      },
-      () => load().catch((err) => showError(app, err)),
-    ),
-  );
+  .finally(() => live(['lift'], () => rerun(), rerun));
