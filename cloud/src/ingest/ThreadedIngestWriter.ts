@@ -16,8 +16,9 @@ interface Batch {
 /**
  * Classifies and writes on a worker thread with its own connection to the store file, so
  * the event loop that runs the MQTT client (and the embedded broker) never waits for a
- * commit's fsync or for validation. Batches form here (`maxRecords` / `maxDelayMs`) and are
- * written in order, one transaction each; callbacks run when the thread reports the commit.
+ * commit's fsync or for validation. Batches form here (`maxRecords` / `maxDelayMs`, and
+ * group commit, see `#send`) and are written in order, one transaction each; callbacks run
+ * when the thread reports the commit.
  */
 export class ThreadedIngestWriter implements IngestWriter {
   readonly #worker: Worker;
@@ -96,14 +97,20 @@ export class ThreadedIngestWriter implements IngestWriter {
     this.#items.push({ topic, payload, receivedAt });
     this.#callbacks.push(done);
     this.#pendingCount += 1;
-    if (this.#items.length >= this.#maxRecords) this.#send();
-    else if (!this.#timer) this.#timer = setTimeout(() => this.#send(), this.#maxDelayMs);
+    if (this.#items.length >= this.#maxRecords) this.#send(true);
+    else if (!this.#timer) this.#timer = setTimeout(() => this.#send(false), this.#maxDelayMs);
   }
 
-  #send(): void {
+  /**
+   * Group commit: while a transaction is being written, arriving messages wait and go in the
+   * next one, so batches grow with the commit time (an fsync) instead of queueing many small
+   * transactions. A full batch (`maxRecords`) goes at once.
+   */
+  #send(full: boolean): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     if (this.#items.length === 0) return;
+    if (this.#inFlight.size > 0 && !full) return;
     const id = this.#nextId++;
     this.#inFlight.set(id, { id, callbacks: this.#callbacks });
     this.#worker.postMessage({ type: 'batch', id, items: this.#items } satisfies WriterRequest);
@@ -122,11 +129,13 @@ export class ThreadedIngestWriter implements IngestWriter {
     this.#inFlight.delete(m.id);
     this.#pendingCount -= batch.callbacks.length;
     if (m.type === 'failed') {
+      if (this.#inFlight.size === 0) this.#send(false);
       const err = new CloudError(CloudErrorCode.StoreWrite, m.error);
       for (const cb of batch.callbacks) cb(err);
       return;
     }
     this.#batches += 1;
+    if (this.#inFlight.size === 0) this.#send(false);
     batch.callbacks.forEach((cb, i) => {
       const record = m.results[i] as WrittenRecord;
       cb(null, { record, outcome: m.outcomes[i] as WriteOutcome });
@@ -144,7 +153,7 @@ export class ThreadedIngestWriter implements IngestWriter {
 
   async close(): Promise<void> {
     if (this.#dead) return;
-    this.#send();
+    this.#send(true);
     await this.#ready.catch(() => {});
     await new Promise<void>((resolve) => {
       this.#closed = resolve;
