@@ -21,8 +21,10 @@ export interface DemoTruck {
 /** A beacon the operator deployed, with what the simulation does with it. */
 export interface DemoBeacon extends AllowlistedBeacon {
   shop: string;
-  /** Which gateways list it (none: it is registered but nobody listens for it: silent). */
+  /** Which gateways list it. */
   gateways: string[];
+  /** What its simulated self does: advertise, advertise on a nearly flat battery, or nothing. */
+  simulated: 'ok' | 'low-battery' | 'silent';
 }
 
 /** One simulated gateway. */
@@ -117,8 +119,9 @@ function address(n: number): string {
 /**
  * Thirty beacons along the Cosmo zone: iBeacons, Eddystone-UID (with TLM) and AltBeacons.
  * Their advertising intervals are the simulator's (0.5–1.5 s), so none is declared.
- * Beacons 1–16 are listed by gw-01, 15–29 by gw-02 (two overlap), and beacon 30 is registered
- * but on no gateway's list: the cloud sees it silent.
+ * Beacons 1–16 are listed by gw-01, 15–30 by gw-02 (two overlap). Three Eddystone beacons
+ * (4, 13, 22: their TLM frames carry the battery) are nearly flat, beacon 30 sends nothing, and
+ * gw-01's zone has a clone of its first beacon.
  */
 export function demoBeacons(): DemoBeacon[] {
   const out: DemoBeacon[] = [];
@@ -130,7 +133,7 @@ export function demoBeacons(): DemoBeacon[] {
         : kind === 1
           ? `eddystone:${EDDYSTONE_NAMESPACE}:${n.toString(16).padStart(12, '0')}`
           : `altbeacon:${'ab'.repeat(18)}${n.toString(16).padStart(4, '0')}`;
-    const gateways = [...(n <= 16 ? ['gw-01'] : []), ...(n >= 15 && n <= 29 ? ['gw-02'] : [])];
+    const gateways = [...(n <= 16 ? ['gw-01'] : []), ...(n >= 15 ? ['gw-02'] : [])];
     out.push({
       beaconId,
       address: address(n),
@@ -139,6 +142,7 @@ export function demoBeacons(): DemoBeacon[] {
       lon: 3.5412 + (n % 5) * 0.0003,
       shop: SHOPS[n % SHOPS.length] ?? 'Cosmo',
       gateways,
+      simulated: n === 30 ? 'silent' : n === 4 || n === 13 || n === 22 ? 'low-battery' : 'ok',
     });
   }
   return out;

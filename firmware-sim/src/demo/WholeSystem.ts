@@ -169,6 +169,10 @@ export class WholeSystem {
       );
       const args = ['run', '--config', config, '--simulate', '--phones', String(o.phones)];
       if (gw.clone) args.push('--clone');
+      const listed = fleet.beacons.filter((b) => b.gateways.includes(gw.gatewayId));
+      const ids = (what: string) => listed.filter((b) => b.simulated === what).map((b) => b.beaconId);
+      if (ids('low-battery').length > 0) args.push('--low-battery', ids('low-battery').join(','));
+      if (ids('silent').length > 0) args.push('--silent', ids('silent').join(','));
       this.agents.start(gw.gatewayId, BINS.gateway, args, layout.log(gw.gatewayId), {
         LOG_LEVEL: o.logLevel,
       });

@@ -43,7 +43,7 @@ export function banner(e: WholeSystemEndpoints, system: WholeSystem, speed: numb
     '  API tokens (header "Authorization: Bearer <token>"):',
     ...DEMO_ROLES.map((r) => `    ${r.padEnd(16)} ${e.credentials.tokens[r] ?? '?'}`),
     `  Trucks         ${fleet.trucks.map((t) => t.truckId).join(', ')}: ${bins} bins and ${unloads} unload trip(s) each (releve-truck on socat ptys)`,
-    `  Gateways       ${fleet.gateways.map((g) => g.gatewayId).join(', ')}: ${fleet.beacons.length} beacons (one cloned, one silent) (releve-gateway --simulate)`,
+    `  Gateways       ${fleet.gateways.map((g) => g.gatewayId).join(', ')}: ${fleet.beacons.length} beacons (three low on battery, one silent, one cloned) (releve-gateway --simulate)`,
     `  Data and logs  ${e.dataDir}   (logs in ${e.logDir}, secrets in credentials.json)`,
     '  Ctrl-C stops everything.',
     '',

@@ -162,7 +162,7 @@ describe.skipIf(!haveSocat)('the whole system in one command (releve-sim demo)',
     }
     expect(summary.sightingBatches['gw-01']).toBeGreaterThan(0);
     expect(summary.sightingBatches['gw-02']).toBeGreaterThan(0);
-    // beacon 30 is on no gateway's list: nobody reports it
+    // beacon 30 is listed by gw-02 but silent: nobody reports it
     const heard = new Set([
       ...(summary.beaconsHeard['gw-01'] ?? []),
       ...(summary.beaconsHeard['gw-02'] ?? []),
