@@ -205,12 +205,13 @@ export class Ingest {
   }
 
   #receive(topic: string, message: Buffer, packet: { messageId?: number; qos: number }): void {
-    const writer = this.#writer;
-    if (!writer) return; // stopping: not acknowledged, the broker keeps it for the session
-    this.#stats.received += 1;
     const id = packet.qos > 0 ? packet.messageId : undefined;
     const connection = this.#connection;
+    // Held until committed; when stopping, held for good: the broker keeps it for the session.
     if (id !== undefined) this.#held.set(id, { connection, committed: false, puback: null });
+    const writer = this.#writer;
+    if (!writer) return;
+    this.#stats.received += 1;
     writer.add(topic, message, new Date().toISOString(), (err, written) => {
       if (err || !written) {
         this.#stats.writeFailures += 1;

@@ -8,6 +8,7 @@ import { waitFor } from '@releve/shared/testing/index';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
+import { Ingest } from '../../src/ingest/Ingest.js';
 import { Store } from '../../src/store/Store.js';
 import type { BrokerUnderTest } from './fixtures/brokers.js';
 import { liftEvent, runId, seedRegistry } from './fixtures/devices.js';
@@ -127,5 +128,66 @@ export function ingestCrashContract(brokerFactory: () => Promise<BrokerUnderTest
     expect(ids.length).toBe(total);
     expect(new Set(ids)).toEqual(new Set(lifts.map((l) => l.id)));
     expect(store.reads.sequenceGaps(truck)).toEqual([]);
+  }, 180_000);
+
+  it('stores every lift exactly once when the ingest is stopped mid-stream and started again', async () => {
+    const broker = await brokerFactory();
+    if (!broker) throw new Error('broker unavailable');
+    cleanups.push(() => broker.stop());
+    const run = runId();
+    const dir = mkdtempSync(join(tmpdir(), 'releve-restart-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const truck = `restart-${run}`;
+    const clientId = `ingest-restart-${run}`;
+    const store = Store.open({ dataDir: dir, logger: pino({ level: 'silent' }) });
+    cleanups.push(() => store.close());
+    seedRegistry(store, [truck]);
+    const startIngest = async () => {
+      const ingest = new Ingest({ url: broker.url, clientId, store, logger: pino({ level: 'silent' }) });
+      await ingest.start();
+      return ingest;
+    };
+    let ingest = await startIngest();
+    cleanups.push(async () => {
+      await ingest.stop();
+      for (const id of [clientId, `pub-${run}`]) {
+        const c = await mqtt.connectAsync(broker.url, { clientId: id, clean: true, reconnectPeriod: 0 });
+        await c.endAsync();
+      }
+    });
+    const publisher = await mqtt.connectAsync(broker.url, {
+      clientId: `pub-${run}`,
+      clean: false,
+      protocolVersion: 4,
+    });
+    cleanups.push(() => publisher.endAsync());
+    const total = Number.isFinite(broker.offlineQueueLimit)
+      ? Math.floor(broker.offlineQueueLimit * 0.8)
+      : 2000;
+    const lifts = Array.from({ length: total }, (_, i) => liftEvent(truck, i + 1));
+    let stoppedAt = -1;
+    for (let i = 0; i < total; i += 50) {
+      await Promise.all(
+        lifts
+          .slice(i, i + 50)
+          .map((l) => publisher.publishAsync(topicFor('lift', truck), encodeMessage('lift', l), { qos: 1 })),
+      );
+      if (stoppedAt < 0 && store.reads.count('lifts') >= total / 4) {
+        // Not awaited: messages keep arriving while the ingest stops.
+        stoppedAt = i;
+        void ingest.stop();
+      }
+    }
+    await ingest.stop();
+    ingest = await startIngest();
+    await waitFor(() => store.reads.count('lifts') >= total, 60_000, `${total} lifts stored`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stoppedAt).toBeGreaterThanOrEqual(0);
+    const ids = store.db
+      .prepare('SELECT event_id FROM lifts WHERE truck_id = ?')
+      .pluck()
+      .all(truck) as string[];
+    expect(new Set(ids)).toEqual(new Set(lifts.map((l) => l.id)));
+    expect(ids.length).toBe(total);
   }, 180_000);
 }
