@@ -175,6 +175,7 @@ function buildServices(
     metrics,
     readiness,
     bus: ingest.bus,
+    web: { tileUrl: config.http.tileUrl, secureCookies: config.http.secureCookies },
     logger,
   });
   const features: CloudFeature[] = [

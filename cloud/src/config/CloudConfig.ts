@@ -72,6 +72,16 @@ export const CloudConfig = z
       .object({
         host: z.string().min(1).default('0.0.0.0'),
         port: Port.default(8080).describe('HTTP API port (0 picks a free one)'),
+        tileUrl: z
+          .string()
+          .regex(/^https?:\/\/\S+\{z\}\S*$/, 'a tile URL template with {z}, {x} and {y}')
+          .nullable()
+          .default(null)
+          .describe('Map tiles of the web pages (https://…/{z}/{x}/{y}.png); null draws plain SVG maps, offline'),
+        secureCookies: z
+          .boolean()
+          .default(false)
+          .describe('Mark the web session cookie Secure (pages served over HTTPS)'),
       })
       .prefault({})
       .describe('HTTP API'),
