@@ -17,7 +17,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 };
 
-const cloud = new WebCloud();
+const cloud = await WebCloud.create();
 const browser = new Browser();
 const ids = Array.from({ length: TRUCKS }, (_, i) => `truck-${String(i + 1).padStart(2, '0')}`);
 cloud.store.db.exec(

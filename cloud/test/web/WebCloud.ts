@@ -6,83 +6,72 @@ import { waitFor } from '@releve/shared/testing/index';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CloudMetrics } from '../../src/api/CloudMetrics.js';
-import { HttpApi, type WebPagesOptions } from '../../src/api/HttpApi.js';
-import { Readiness } from '../../src/api/Readiness.js';
 import { ApiTokenStore } from '../../src/auth/ApiTokenStore.js';
 import { ROLES, type Role } from '../../src/auth/roles.js';
 import { BillingService } from '../../src/billing/BillingService.js';
-import { CloudBroker } from '../../src/broker/CloudBroker.js';
-import { Ingest } from '../../src/ingest/Ingest.js';
-import { Store } from '../../src/store/Store.js';
+import type { CloudBroker } from '../../src/broker/CloudBroker.js';
+import { CloudApp } from '../../src/CloudApp.js';
+import { loadCloudConfig } from '../../src/config/CloudConfig.js';
+import type { Store } from '../../src/store/Store.js';
 import { tariffInput } from '../billing/fixtures.js';
 
 /** Where browser tests keep their screenshots (gitignored `test-results/`). */
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screenshots');
 
 /**
- * The cloud as it runs, for the browser tests: the embedded broker on an ephemeral port, the
- * real ingest writing SQLite in a temp dir, billing with a tariff file, and the HTTP API with
- * the web pages. Devices are
- * MQTT clients publishing contract messages; `send` waits until the ingest stored them.
+ * The cloud as `releve-cloud serve` runs it (`CloudApp`): the embedded broker on an ephemeral
+ * port, the real ingest writing SQLite in a temp data dir, billing with a tariff file, and the
+ * HTTP API with the web pages on an ephemeral port. Devices are MQTT clients publishing
+ * contract messages; `send` waits until the ingest stored them. Build it with `create()`,
+ * seed the registry into `store`, then `start()`.
  */
 export class WebCloud {
-  readonly dir = mkdtempSync(join(tmpdir(), 'releve-web-'));
-  readonly logger = pino({ level: process.env.WEB_TEST_LOG ?? 'silent' });
-  readonly store = Store.open({ dataDir: this.dir, synchronous: 'normal', logger: this.logger });
-  readonly tokens = new ApiTokenStore(this.store.db);
-  readonly broker = new CloudBroker({
-    dataDir: null,
-    mqtt: { host: '127.0.0.1', port: 0 },
-    mqtts: null,
-    ws: null,
-    passwordFile: null,
-    aclFile: null,
-    allowAnonymous: true,
-    maxPacketBytes: 1024 * 1024,
-    logger: this.logger,
-  });
-  /** Billing with the tariff of docs/billing.md's worked examples. */
+  /** Billing over the same store and data dir (same tariff file, same citizen-link key). */
   readonly billing: BillingService;
-  ingest: Ingest | null = null;
-  api: HttpApi | null = null;
   /** A token per role, issued at start. */
   tokenOf = {} as Record<Role, string>;
   #clients = new Map<string, MqttClient>();
 
-  constructor(private readonly web: WebPagesOptions = {}) {
-    writeFileSync(join(this.dir, 'tariff.json'), JSON.stringify(tariffInput));
-    this.billing = new BillingService(this.store.db, join(this.dir, 'tariff.json'), this.dir);
+  private constructor(
+    readonly app: CloudApp,
+    readonly dir: string,
+    tariffFile: string,
+  ) {
+    this.billing = new BillingService(app.store.db, tariffFile, app.config.dataDir);
+  }
+
+  /** A cloud in a new temp dir; `http` sets web options of the configuration (tile URL). */
+  static async create(http: { tileUrl?: string | null } = {}): Promise<WebCloud> {
+    const dir = mkdtempSync(join(tmpdir(), 'releve-web-'));
+    const tariffFile = join(dir, 'tariff.json');
+    writeFileSync(tariffFile, JSON.stringify(tariffInput));
+    const config = await loadCloudConfig(null, {
+      dataDir: join(dir, 'data'),
+      logLevel: 'silent',
+      broker: { host: '127.0.0.1', port: 0, wsPort: null, allowAnonymous: true },
+      http: { host: '127.0.0.1', port: 0, tileUrl: http.tileUrl ?? null },
+      billing: { tariffFile },
+    });
+    const app = new CloudApp(config, pino({ level: process.env.WEB_TEST_LOG ?? 'silent' }));
+    return new WebCloud(app, dir, tariffFile);
+  }
+
+  get store(): Store {
+    return this.app.store;
+  }
+
+  get broker(): CloudBroker {
+    return this.app.broker;
   }
 
   async start(): Promise<void> {
-    await this.broker.start();
-    this.ingest = new Ingest({
-      url: `mqtt://127.0.0.1:${this.broker.ports.mqtt}`,
-      clientId: 'web-test-ingest',
-      store: this.store,
-      logger: this.logger,
-    });
-    await this.ingest.start();
-    this.api = new HttpApi({
-      host: '127.0.0.1',
-      port: 0,
-      store: this.store,
-      tokens: this.tokens,
-      metrics: new CloudMetrics(false),
-      readiness: new Readiness(),
-      bus: this.ingest.events,
-      billing: this.billing,
-      logger: this.logger,
-      web: this.web,
-    });
-    await this.api.start();
-    for (const r of ROLES) this.tokenOf[r] = this.tokens.issue(r, `web test ${r}`).secret;
+    await this.app.start();
+    const tokens = new ApiTokenStore(this.app.store.db);
+    for (const r of ROLES) this.tokenOf[r] = tokens.issue(r, `web test ${r}`).secret;
   }
 
   get url(): string {
-    if (!this.api) throw new Error('not started');
-    return this.api.url;
+    return this.app.api.url;
   }
 
   /** Publishes device messages QoS 1 as `deviceId` and waits until the ingest stored them all. */
@@ -96,22 +85,16 @@ export class WebCloud {
       });
       this.#clients.set(deviceId, client);
     }
-    const before = this.ingest?.stats().stored ?? 0;
+    const stored = () => this.app.ingest.stats()?.stored ?? 0;
+    const before = stored();
     for (const m of messages)
       await client.publishAsync(topicFor(kind, deviceId), encodeMessage(kind, m), { qos: 1 });
-    await waitFor(
-      () => (this.ingest?.stats().stored ?? 0) - before >= messages.length,
-      20_000,
-      `${messages.length} ${kind} stored`,
-    );
+    await waitFor(() => stored() - before >= messages.length, 20_000, `${messages.length} ${kind} stored`);
   }
 
   async stop(): Promise<void> {
     for (const c of this.#clients.values()) await c.endAsync(true);
-    await this.api?.stop();
-    await this.ingest?.stop();
-    await this.broker.stop();
-    this.store.close();
+    await this.app.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

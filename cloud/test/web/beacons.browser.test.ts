@@ -7,10 +7,11 @@ import { Browser, WebCloud } from './WebCloud.js';
 const hasChromium = await requireService(commandService('chromium'));
 
 describe.skipIf(!hasChromium)('beacon operator page in headless Chromium', () => {
-  const cloud = new WebCloud();
+  let cloud: WebCloud;
   const browser = new Browser();
 
   beforeAll(async () => {
+    cloud = await WebCloud.create();
     seedRegistry(cloud.store);
     await cloud.start();
     await browser.start();
@@ -30,7 +31,7 @@ describe.skipIf(!hasChromium)('beacon operator page in headless Chromium', () =>
 
   afterAll(async () => {
     await browser.stop();
-    await cloud.stop();
+    await cloud?.stop();
   });
 
   it('shows fleet health, the battery trend, follows a gateway going offline live, and downloads the monthly report', async () => {

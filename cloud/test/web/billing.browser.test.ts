@@ -31,10 +31,11 @@ function h1Lift(seq: number, startedAt: string, netG: number): LiftEvent {
 }
 
 describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => {
-  const cloud = new WebCloud();
+  let cloud: WebCloud;
   const browser = new Browser();
 
   beforeAll(async () => {
+    cloud = await WebCloud.create();
     seedBillingStore(cloud.store);
     await cloud.start();
     await browser.start();
@@ -42,7 +43,7 @@ describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => 
 
   afterAll(async () => {
     await browser.stop();
-    await cloud.stop();
+    await cloud?.stop();
   });
 
   it('runs a closed period, lists the lifts to review, reruns on a new lift, and downloads the export the API serves', async () => {

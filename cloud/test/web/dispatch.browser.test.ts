@@ -20,11 +20,12 @@ const kgFr = (g: number) =>
   `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(g / 1000)} kg`;
 
 describe.skipIf(!hasChromium)('dispatcher page in headless Chromium', () => {
-  const cloud = new WebCloud();
+  let cloud: WebCloud;
   const browser = new Browser();
   const lifts: LiftEvent[] = [];
 
   beforeAll(async () => {
+    cloud = await WebCloud.create();
     seedRegistry(cloud.store);
     await cloud.start();
     await browser.start();
@@ -55,7 +56,7 @@ describe.skipIf(!hasChromium)('dispatcher page in headless Chromium', () => {
 
   afterAll(async () => {
     await browser.stop();
-    await cloud.stop();
+    await cloud?.stop();
   });
 
   it('signs the dispatcher in, shows each truck, and a status published after loading appears live', async () => {

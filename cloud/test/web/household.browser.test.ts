@@ -1,59 +1,83 @@
+import type { LiftEvent } from '@releve/shared';
 import { commandService, requireService } from '@releve/shared/testing/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { householdStatement } from '../../src/billing/HouseholdStatement.js';
-import { tariff } from '../billing/fixtures.js';
 import { seedBillingStore } from '../billing/storeFixture.js';
 import { Browser, WebCloud } from './WebCloud.js';
 
 const hasChromium = await requireService(commandService('chromium'));
 
-/** The personal link of household H1 in this test (billing's link mechanism stands behind it). */
-const LINK = 'h1-Xk2m9QpL7vTn4RwZ8sYc';
-const NOW = new Date('2026-06-01T10:00:00Z');
 const eur = (cents: number, locale: string) =>
   new Intl.NumberFormat(locale, { style: 'currency', currency: 'EUR' }).format(cents / 100);
 
+/** A lift of household H1's bin (tag of the billing fixture) `daysAgo` days before now. */
+function h1Lift(seq: number, daysAgo: number, netG: number, flags: LiftEvent['flags'] = []): LiftEvent {
+  const at = new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+  return {
+    id: `00000000-0000-4000-a000-${String(seq).padStart(12, '0')}`,
+    seq,
+    ts: at,
+    truckId: 'truck-01',
+    startedAt: at,
+    tag: { scheme: 'fdx-b', id: '250-000000000001' },
+    grossWeightG: netG + 12_000,
+    tareWeightG: 12_000,
+    netWeightG: netG,
+    scaleIntervalG: 500,
+    minimumG: 5000,
+    flags,
+    tripSeq: 1,
+    position: null,
+  };
+}
+
 describe.skipIf(!hasChromium)('citizen statement page in headless Chromium', () => {
-  const cloud = new WebCloud({
-    householdStatement: (secret) =>
-      secret === LINK ? householdStatement(cloud.store.db, 'H1', tariff(), NOW) : null,
-  });
+  let cloud: WebCloud;
   const browser = new Browser();
 
   beforeAll(async () => {
+    cloud = await WebCloud.create();
     seedBillingStore(cloud.store);
     await cloud.start();
     await browser.start();
+    // Lifts of the current billing period, through the broker and the ingest.
+    await cloud.send('lift', 'truck-01', [
+      h1Lift(1, 40, 21_000),
+      h1Lift(2, 2, 18_500),
+      h1Lift(3, 1, 4_500, ['below-minimum']),
+    ]);
   }, 90_000);
 
   afterAll(async () => {
     await browser.stop();
-    await cloud.stop();
+    await cloud?.stop();
   });
 
   it('opens from the personal link without signing in and shows what billing computed', async () => {
-    const expected = householdStatement(cloud.store.db, 'H1', tariff(), NOW);
+    const link = cloud.billing.links.tokenFor('H1');
     const page = await browser.freshPage();
-    const res = await page.goto(`${cloud.url}/household/${LINK}`);
+    const res = await page.goto(`${cloud.url}/household/${link}`);
+    const expected = cloud.billing.statement('H1');
     expect(res?.status()).toBe(200);
     expect(res?.headers()['referrer-policy']).toBe('no-referrer');
     expect(res?.headers()['x-robots-tag']).toContain('noindex');
     expect(await page.locator('#household-name').textContent()).toContain('Famille Dupont; "Les Pins"');
-    expect(await page.locator('#household-lifts').textContent()).toBe(String(expected.totals.lifts));
+    expect(expected.totals.lifts).toBe(3);
+    expect(await page.locator('#household-lifts').textContent()).toBe('3');
     expect(await page.locator('#household-so-far').textContent()).toBe(
       eur(expected.charge.soFarCents, 'fr-FR'),
     );
     expect(await page.locator('#household-projected').textContent()).toBe(
       eur(expected.charge.projectedCents, 'fr-FR'),
     );
-    expect(await page.locator('#household-lifts-table tbody tr').count()).toBe(expected.lifts.length);
+    expect(await page.locator('#household-lifts-table tbody tr').count()).toBe(3);
     expect(await page.locator('#household-charge-table tbody tr').count()).toBe(expected.charge.lines.length);
     expect(await page.locator('#household-lifts-table tbody').textContent()).toContain(
       'sous le minimum de pesée',
     );
-    // kg per month: March and April.
+    // kg per month: one bar per calendar month with lifts.
+    const months = new Set(expected.lifts.map((l) => l.day.slice(0, 7)));
     await page.locator('#household-chart svg.chart').waitFor();
-    expect(await page.locator('#household-chart rect.bar').count()).toBe(2);
+    expect(await page.locator('#household-chart rect.bar').count()).toBe(months.size);
     // No navigation and no sign-out: a citizen has no session.
     expect(await page.locator('header nav').count()).toBe(0);
     await browser.screenshot(page, 'household');
@@ -66,12 +90,16 @@ describe.skipIf(!hasChromium)('citizen statement page in headless Chromium', () 
     await browser.screenshot(page, 'household-english');
   });
 
-  it('shows nothing for an unknown link, to anyone, signed in or not', async () => {
+  it('shows nothing for an unknown or altered link, to anyone, signed in or not', async () => {
+    const link = cloud.billing.links.tokenFor('H1');
+    const altered = `${link.slice(0, 10)}${link[10] === 'A' ? 'B' : 'A'}${link.slice(11)}`;
     const page = await browser.freshPage();
-    const res = await page.goto(`${cloud.url}/household/not-the-link-0000000000`);
-    expect(res?.status()).toBe(404);
+    for (const l of ['not-the-link-0000000000', altered]) {
+      const res = await page.goto(`${cloud.url}/household/${l}`);
+      expect(res?.status()).toBe(404);
+    }
     const operator = await browser.signIn(cloud.url, cloud.tokenOf['beacon-operator']);
-    const again = await operator.goto(`${cloud.url}/household/not-the-link-0000000000`);
+    const again = await operator.goto(`${cloud.url}/household/${altered}`);
     expect(again?.status()).toBe(404);
     expect(await operator.locator('body').textContent()).not.toContain('Dupont');
   });

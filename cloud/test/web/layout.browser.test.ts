@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)('dispatcher page on a tablet, with a configured ti
     });
     await new Promise<void>((r) => tileServer.listen(0, '127.0.0.1', r));
     const port = (tileServer.address() as AddressInfo).port;
-    cloud = new WebCloud({ tileUrl: `http://127.0.0.1:${port}/tiles/{z}/{x}/{y}.png` });
+    cloud = await WebCloud.create({ tileUrl: `http://127.0.0.1:${port}/tiles/{z}/{x}/{y}.png` });
     seedRegistry(cloud.store);
     await cloud.start();
     await browser.start();
