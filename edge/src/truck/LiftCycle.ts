@@ -62,6 +62,8 @@ const WINDOW_KEEP = 64;
 interface OpenCycle {
   startedAt: number;
   tag: TagRead | null;
+  /** The tag was read before `hooked` (grace window): a different one read in the cycle wins. */
+  tagFromGrace: boolean;
   /** Stable readings of the gross window, oldest first; `grossUntil` is when it closed. */
   grossReadings: TimedReading[];
   grossUntil: number;
@@ -171,12 +173,22 @@ export class LiftCycle {
     return true;
   }
 
-  /** A tag read. Inside a cycle it names the bin; outside, it waits `tagGraceMs` for a `hooked`. */
+  /**
+   * A tag read. Inside a cycle it names the bin (the first one read in the cycle; repeats are
+   * one read, a different second one is a conflict). Outside, it waits `tagGraceMs` for a
+   * `hooked`; a tag so attached gives way to a different tag read during the cycle.
+   */
   tag(read: TagRead, at: number): void {
-    if (this.cycle) {
-      if (!this.cycle.tag) this.cycle.tag = read;
-      else if (this.cycle.tag.id !== read.id || this.cycle.tag.scheme !== read.scheme) {
-        this.counters.tagConflicts += 1;
+    const c = this.cycle;
+    if (c) {
+      if (!c.tag) c.tag = read;
+      else if (c.tag.id !== read.id || c.tag.scheme !== read.scheme) {
+        if (c.tagFromGrace) {
+          // The bin in the clamp is the one in the field now; the earlier read was a neighbour.
+          c.tag = read;
+          c.tagFromGrace = false;
+          this.counters.tagsWithoutLift += 1;
+        } else this.counters.tagConflicts += 1;
       }
       return;
     }
@@ -279,6 +291,7 @@ export class LiftCycle {
     this.cycle = {
       startedAt: at,
       tag,
+      tagFromGrace: tag !== null,
       grossReadings: [],
       grossUntil: Number.POSITIVE_INFINITY,
       tareReadings: [],

@@ -166,6 +166,14 @@ describe('LiftCycle', () => {
     expect(c.health.tagsWithoutLift).toBe(1);
   });
 
+  it('prefers the tag read in the clamp to a neighbour read just before hooking', () => {
+    const c = new LiftCycle(OPTIONS);
+    c.tag(OTHER, T0 - 200);
+    const [d] = lift(c, T0, { tag: TAG });
+    expect(d?.tag).toEqual(TAG);
+    expect(c.health).toMatchObject({ tagConflicts: 0, tagsWithoutLift: 1 });
+  });
+
   it('counts a tag with no lift once per passage, when it expires', () => {
     const c = new LiftCycle(OPTIONS);
     for (let i = 0; i < 20; i++) c.tag(TAG, T0 + i * 50);
