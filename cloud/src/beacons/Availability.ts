@@ -10,6 +10,21 @@ export function monthRange(month: string): { fromMs: number; toMs: number } | nu
   return { fromMs: Date.UTC(y, mo, 1), toMs: Date.UTC(y, mo + 1, 1) };
 }
 
+/** The owed slots `[first, end)` of `[fromMs, toMs)` (empty when `end ≤ first`); rules in {@link countSlots}. */
+export function owedSlots(
+  fromMs: number,
+  toMs: number,
+  registeredMs: number,
+  nowMs: number,
+): { first: number; end: number } {
+  const total = Math.floor((toMs - fromMs) / SLOT_MS);
+  // first owed slot: its end (k+1)·SLOT > registered − from
+  const first = Math.max(0, Math.floor((registeredMs - fromMs) / SLOT_MS));
+  // owed slots end ≤ now: k + 1 ≤ (now − from) / SLOT
+  const end = Math.min(total, Math.floor((nowMs - fromMs) / SLOT_MS));
+  return { first, end };
+}
+
 /** Slots of a beacon in one month: which count, how many had it heard. */
 export interface SlotCount {
   /** Slots of the month the beacon owed: after its registration and fully elapsed. */
@@ -34,11 +49,7 @@ export function countSlots(
   nowMs: number,
   heardSlots: Iterable<number>,
 ): SlotCount {
-  const total = Math.floor((toMs - fromMs) / SLOT_MS);
-  // first owed slot: its end (k+1)·SLOT > registered − from
-  const first = Math.max(0, Math.floor((registeredMs - fromMs) / SLOT_MS));
-  // owed slots end ≤ now: k + 1 ≤ (now − from) / SLOT
-  const end = Math.min(total, Math.floor((nowMs - fromMs) / SLOT_MS));
+  const { first, end } = owedSlots(fromMs, toMs, registeredMs, nowMs);
   const eligible = Math.max(0, end - first);
   let heard = 0;
   for (const k of new Set(heardSlots)) if (Number.isInteger(k) && k >= first && k < end) heard++;

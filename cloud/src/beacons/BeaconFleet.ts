@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import pino from 'pino';
-import { countSlots, monthRange, type SlotCount } from './Availability.js';
+import { countSlots, monthRange, owedSlots, SLOT_MS, type SlotCount } from './Availability.js';
 import {
   assessBeacon,
   type BeaconAssessment,
@@ -159,14 +159,19 @@ export class BeaconFleet {
     const range = monthRange(month);
     if (!range) return null;
     const nowMs = now.getTime();
+    const slotStarts = Array.from({ length: (range.toMs - range.fromMs) / SLOT_MS + 1 }, (_, k) =>
+      iso(range.fromMs + k * SLOT_MS),
+    );
     const lines: AvailabilityLine[] = this.#store.beacons().map((b) => {
-      const slots = this.#store.heardSlots(b.beaconId, range.fromMs, range.toMs);
+      const registeredMs = Date.parse(b.registeredAt);
+      const { first, end } = owedSlots(range.fromMs, range.toMs, registeredMs, nowMs);
+      const slots = this.#store.heardSlots(b.beaconId, slotStarts, first, end);
       return {
         beaconId: b.beaconId,
         name: b.name,
         shop: b.shop,
         registeredAt: b.registeredAt,
-        ...countSlots(range.fromMs, range.toMs, Date.parse(b.registeredAt), nowMs, slots),
+        ...countSlots(range.fromMs, range.toMs, registeredMs, nowMs, slots),
       };
     });
     const eligible = lines.reduce((s, l) => s + l.eligible, 0);
