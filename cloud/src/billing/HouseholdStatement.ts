@@ -4,7 +4,7 @@ import { computeCharges } from './BillingEngine.js';
 import { daysBetween, localDay, periodContaining } from './BillingPeriod.js';
 import type { BillingRegistry } from './BillingRegistry.js';
 import type { ChargeLine } from './ChargeLine.js';
-import { loadBillingRegistry, loadPeriodLifts, zonedDayStartUtc } from './StoreBillingSource.js';
+import { loadBillingRegistry, zonedDayStartUtc } from './StoreBillingSource.js';
 import type { TariffPlanFile } from './TariffPlan.js';
 
 /** What a household sees of its own waste: its lifts, totals, a comparison and its projected charge. */

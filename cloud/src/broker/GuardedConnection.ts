@@ -46,8 +46,14 @@ export class GuardedConnection extends Duplex {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
     const inner = this.inner;
-    if (inner.destroyed) return cb(new Error('connection closed'));
-    if (inner.write(chunk)) return cb();
+    if (inner.destroyed) {
+      cb(new Error('connection closed'));
+      return;
+    }
+    if (inner.write(chunk)) {
+      cb();
+      return;
+    }
     // wait for the socket to drain, or to close (then the write fails instead of hanging)
     const onDrain = () => {
       inner.off('close', onClose);
