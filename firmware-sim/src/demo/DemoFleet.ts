@@ -59,6 +59,8 @@ const TRUCK_BODY_L = 16_000;
 const COMPACTED_KG_M3 = 350;
 /** The route margin the agent uses by default (`thresholds.routeMarginG`). */
 const ROUTE_MARGIN_G = 50_000;
+/** …and its volume margin (`thresholds.routeVolumeMargin`). */
+const ROUTE_VOLUME_MARGIN = 0.02;
 
 /** Canonical EM4100 tag id of bin `i` of truck `t` (1-based): distinct across the fleet. */
 export function demoTagId(truck: number, bin: number): string {
@@ -74,7 +76,8 @@ export function demoTagId(truck: number, bin: number): string {
 export function demoRoute(truck: number, o: DemoFleetOptions): RouteFile {
   const rnd = seededRandom((o.seed ?? 1) * 1000 + truck);
   const stops: RouteFile['stops'] = [];
-  const limitG = Math.min(TRUCK_PAYLOAD_G, (TRUCK_BODY_L / 1000) * COMPACTED_KG_M3 * 1000) - ROUTE_MARGIN_G;
+  const bodyG = (TRUCK_BODY_L / 1000) * COMPACTED_KG_M3 * 1000;
+  const limitG = Math.min(TRUCK_PAYLOAD_G - ROUTE_MARGIN_G, bodyG * (1 - ROUTE_VOLUME_MARGIN));
   let onBoardG = 0;
   for (let i = 1; i <= o.binsPerRoute; i++) {
     const collective = i % 25 === 0;

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RegistryImport } from '@releve/cloud/registry/RegistryImport';
+import { Store } from '@releve/cloud/store/Store';
+import { AllowlistedBeacon, RouteCommand } from '@releve/shared';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { demoFleet, isUnregisteredBin } from '../../src/demo/DemoFleet.js';
+import { registryCsv } from '../../src/demo/DemoRegistry.js';
+import { routeCommandOf } from '../../src/truck/RouteFile.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the demo fleet', () => {
+  it('has a registry the cloud imports, holding every readable tag of the routes except the unregistered bins', async () => {
+    const fleet = demoFleet({ binsPerRoute: 120, date: '2026-11-28' });
+    const csv = registryCsv(fleet, '2026-01-01');
+    const dir = mkdtempSync(join(tmpdir(), 'releve-demo-registry-'));
+    dirs.push(dir);
+    const store = Store.open({ dataDir: dir, logger: pino({ level: 'silent' }) });
+    try {
+      const job = new RegistryImport(store);
+      for (const [kind, text] of Object.entries(csv))
+        job.addText(kind as keyof typeof csv, `${kind}.csv`, text);
+      const report = job.commit();
+      expect(report.trucks).toBe(3);
+      expect(report.gateways).toBe(2);
+      expect(report.beacons).toBe(30);
+      const tags = new Set(
+        (store.db.prepare('SELECT tag_id FROM bins').pluck().all() as string[]).map((t) => t.toUpperCase()),
+      );
+      for (const truck of fleet.trucks) {
+        let index = 0;
+        for (const stop of truck.route.stops) {
+          if (stop.type !== 'bin') continue;
+          index += 1;
+          if (stop.tagId === null) continue;
+          expect(tags.has(stop.tagId), `${truck.truckId} bin ${index}`).toBe(!isUnregisteredBin(index));
+        }
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it('gives every truck distinct tags, valid route commands and allowlists', () => {
+    const fleet = demoFleet({ binsPerRoute: 300, date: '2026-11-28' });
+    const all = fleet.trucks.flatMap((t) =>
+      t.route.stops.flatMap((s) => (s.type === 'bin' && s.tagId ? [s.tagId] : [])),
+    );
+    expect(new Set(all).size).toBe(all.length);
+    for (const t of fleet.trucks)
+      expect(RouteCommand.safeParse(routeCommandOf(t.route, 1)).success).toBe(true);
+    for (const b of fleet.beacons) expect(AllowlistedBeacon.safeParse(b).success).toBe(true);
+    expect(fleet.beacons.filter((b) => b.simulated === 'silent').map((b) => b.gateways)).toEqual([['gw-02']]);
+  });
+
+  it('unloads before a bin would pass the payload or the body, whatever the round length and seed', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 1000 }), (bins, seed) => {
+        const fleet = demoFleet({ binsPerRoute: bins, seed, date: '2026-11-28' });
+        for (const t of fleet.trucks) {
+          const stops = t.route.stops;
+          expect(stops.filter((s) => s.type === 'bin')).toHaveLength(bins);
+          expect(stops.at(-1)?.type).toBe('unload');
+          let onBoard = 0;
+          for (const s of stops) {
+            if (s.type === 'unload') onBoard = 0;
+            else onBoard += s.wasteG;
+            // payload less the route margin, body volume at 350 kg/m³ less 2 %
+            expect(onBoard).toBeLessThanOrEqual(
+              Math.min(t.maxPayloadG - 50_000, 0.98 * 0.35 * t.bodyVolumeL * 1000),
+            );
+          }
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
