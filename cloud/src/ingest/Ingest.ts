@@ -71,7 +71,9 @@ type SendPacket = (packet: MqttPacketLike, cb?: (err?: Error) => void, ...rest: 
  * message from the `message` event, lets the client go on, and holds the PUBACK packet at
  * the client's packet writer (`_sendPacket`, wrapped once per client) until the message's
  * batch committed. The broker keeps every unacknowledged message of the session and
- * redelivers it after a reconnect, which is what a crash relies on.
+ * redelivers it after a reconnect, which is what a crash relies on. `_sendPacket` is private
+ * to MQTT.js: start() refuses to run without it, and the kill -9 test of the ingest contract
+ * fails if PUBACKs are not held (checked by disabling the hold).
  */
 export class Ingest {
   readonly events: IngestEventBus;
@@ -134,7 +136,15 @@ export class Ingest {
     if (o.password !== undefined) clientOptions.password = o.password;
     const client = mqtt.connect(o.url, clientOptions);
     this.#client = client;
-    this.#holdPubacks(client);
+    try {
+      this.#holdPubacks(client);
+    } catch (e) {
+      this.#client = null;
+      client.end(true);
+      await this.#writer?.close();
+      this.#writer = null;
+      throw e;
+    }
     client.on('message', (topic, message, packet) => this.#receive(topic, message, packet));
     client.on('connect', (connack) => {
       this.#connection += 1;
@@ -187,7 +197,10 @@ export class Ingest {
 
   /** Wraps the client's packet writer so PUBACKs wait for their commit (see the class doc). */
   #holdPubacks(client: MqttClient): void {
-    const target = client as unknown as { _sendPacket: SendPacket };
+    const target = client as unknown as { _sendPacket?: SendPacket };
+    if (typeof target._sendPacket !== 'function') {
+      throw new CloudError(CloudErrorCode.Ingest, 'this MQTT.js has no _sendPacket: PUBACKs cannot be held');
+    }
     const original = target._sendPacket.bind(client);
     this.#sendPacket = original;
     target._sendPacket = (packet, cb, ...rest) => {
