@@ -19,7 +19,7 @@ import {
   type Language,
   translate,
 } from './dictionary.js';
-import { householdMain, type HouseholdStatementSource, kgPerMonth } from './householdPage.js';
+import { type HouseholdStatementSource, householdMain, kgPerMonth } from './householdPage.js';
 import { esc, renderShell } from './html.js';
 import { homeOf, mayOpen, pagesFor, WEB_PAGES, type WebPage } from './pages.js';
 
@@ -342,7 +342,7 @@ function redirect(res: ServerResponse, location: string): void {
 
 /** A local path to go back to after signing in (never another origin: no open redirect). */
 function safeNext(next: string | null): string | null {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return null;
+  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return null;
   return next;
 }
 

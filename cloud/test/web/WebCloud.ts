@@ -5,7 +5,7 @@ import { encodeMessage, type MessageKind, type MessageOf, topicFor } from '@rele
 import { waitFor } from '@releve/shared/testing/index';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ApiTokenStore } from '../../src/auth/ApiTokenStore.js';
 import { ROLES, type Role } from '../../src/auth/roles.js';
 import { BillingService } from '../../src/billing/BillingService.js';
