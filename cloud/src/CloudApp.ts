@@ -4,6 +4,8 @@ import { CloudMetrics } from './api/CloudMetrics.js';
 import { HttpApi } from './api/HttpApi.js';
 import { Readiness } from './api/Readiness.js';
 import { ApiTokenStore } from './auth/ApiTokenStore.js';
+import { BeaconFleet } from './beacons/BeaconFleet.js';
+import { FleetWatch } from './beacons/FleetWatch.js';
 import { BillingService } from './billing/BillingService.js';
 import { type BrokerPorts, CloudBroker, type InternalConnection } from './broker/CloudBroker.js';
 import type { CloudConfig } from './config/CloudConfig.js';
@@ -166,6 +168,7 @@ function buildServices(
     clientId: config.ingest.clientId,
     logger,
   });
+  const beaconFleet = new BeaconFleet(store.db, { logger });
   const api = new HttpApi({
     host: config.http.host,
     port: config.http.port,
@@ -176,6 +179,7 @@ function buildServices(
     readiness,
     bus: ingest.bus,
     web: { tileUrl: config.http.tileUrl, secureCookies: config.http.secureCookies },
+    beaconFleet,
     logger,
   });
   const features: CloudFeature[] = [
@@ -214,7 +218,7 @@ function buildServices(
     );
   }
   let timer: NodeJS.Timeout | null = null;
-  features.push(api, {
+  features.push(new FleetWatch(beaconFleet, 60_000, logger), api, {
     name: 'broker-metrics',
     start: async () => {
       if (config.mqttUrl !== null) return;
