@@ -341,8 +341,10 @@ function redirect(res: ServerResponse, location: string): void {
 }
 
 /** A local path to go back to after signing in (never another origin: no open redirect). */
-function safeNext(next: string | null): string | null {
-  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return null;
+export function safeNext(next: string | null): string | null {
+  // Visible ASCII only: browsers drop tabs and newlines from URLs, so `/\t/evil.example` would
+  // become `//evil.example`; a backslash counts as a slash for them too.
+  if (!next || !/^\/[!-~]*$/.test(next) || next.startsWith('//') || next.includes('\\')) return null;
   return next;
 }
 
