@@ -109,6 +109,23 @@ describe.skipIf(!hasChromium)('dispatcher page in headless Chromium', () => {
     await browser.screenshot(page, 'dispatch-live-unload');
   });
 
+  it('lets the admin open every page and see the same live updates', async () => {
+    const page = await browser.signIn(cloud.url, cloud.tokenOf.admin);
+    expect(new URL(page.url()).pathname).toBe('/dispatch');
+    expect(await page.locator('header nav a').allTextContents()).toEqual([
+      'Exploitation des tournées',
+      'Réseau de balises',
+      'Facturation',
+    ]);
+    const row = page.locator('#trucks-table tr[data-truck="truck-02"]');
+    await row.waitFor();
+    await page.locator('#live-state[data-state="live.on"]').waitFor();
+    await cloud.send('truckOnline', 'truck-02', [online('truck-02', Date.now())]);
+    await expect.poll(() => row.locator('.conn').textContent(), { timeout: 20_000 }).toBe('En ligne');
+    for (const path of ['/beacons', '/billing'])
+      expect((await page.goto(`${cloud.url}${path}`))?.status()).toBe(200);
+  });
+
   it('switches to English and keeps the choice', async () => {
     const page = await browser.signIn(cloud.url, cloud.tokenOf.dispatcher);
     await page.getByRole('link', { name: 'English' }).click();
