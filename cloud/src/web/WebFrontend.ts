@@ -172,8 +172,12 @@ export class WebFrontend implements FallbackHandler {
     return true;
   }
 
-  private loginPage(r: Request, status: number, error: string | null): boolean {
-    const next = safeNext(r.url.searchParams.get('next'));
+  private loginPage(
+    r: Request,
+    status: number,
+    error: string | null,
+    next = safeNext(r.url.searchParams.get('next')),
+  ): boolean {
     if (status === 200 && error === null) {
       const session = this.options.sessions.fromRequest(r.req);
       if (session) {
@@ -212,7 +216,7 @@ ${next ? `<input type="hidden" name="next" value="${esc(next)}">` : ''}
     const session = token ? this.options.sessions.open(token) : null;
     if (!session) {
       this.options.log.info({ ip: r.req.socket.remoteAddress }, 'web sign-in refused');
-      this.loginPage(r, 401, translate(r.dict, 'login.refused'));
+      this.loginPage(r, 401, translate(r.dict, 'login.refused'), safeNext(form?.get('next') ?? null));
       return true;
     }
     this.options.log.info(

@@ -153,6 +153,26 @@ describe.skipIf(!hasChromium)('dispatcher page in headless Chromium', () => {
     expect(outline).not.toBe('none');
   });
 
+  it('refuses a wrong token on the sign-in page with a message tied to the field', async () => {
+    const page = await browser.freshPage();
+    await page.goto(`${cloud.url}/beacons`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel('Jeton d’accès').fill('rlv_wrong-token-0000000000000000000000000000');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('Jeton inconnu ou révoqué.');
+    const field = page.getByLabel('Jeton d’accès');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await field.getAttribute('aria-describedby')).toBe('login-error');
+    await browser.screenshot(page, 'login-refused');
+    // The page asked for is remembered: signing in now lands on it.
+    await field.fill(cloud.tokenOf.admin);
+    await Promise.all([
+      page.waitForURL(/\/beacons$/),
+      page.getByRole('button', { name: 'Se connecter' }).click(),
+    ]);
+  });
+
   it('signs out: the session cookie no longer opens the API', async () => {
     const page = await browser.signIn(cloud.url, cloud.tokenOf.dispatcher);
     const whoami = () => page.evaluate(() => fetch('/api/v1/whoami').then((r) => r.status));
