@@ -225,9 +225,10 @@ export class FleetStore {
 
   /**
    * Which of the slots `[first, end)` saw the beacon: slot k is `[slotStarts[k], slotStarts[k+1])`
-   * by window end. One index seek per slot (a month is 8,928 slots) instead of reading every
-   * sighting (a month of 10 s windows is 267,840 per gateway): ten times faster
-   * (`npm run bench:beacon-fleet`). Windows flagged `address_mismatch` count too: the gateway
+   * by window end. One index seek per slot (a month is at most 8,928 slots), so the cost does not
+   * grow with the number of gateways or shorter windows as reading every sighting would (a month
+   * of 10 s windows is 267,840 sightings per gateway; figures: `npm run bench:beacon-fleet`,
+   * which also times the plain scan). Windows flagged `address_mismatch` count too: the gateway
    * sends one sighting per beacon and window, so it cannot say whether the genuine beacon was
    * heard beside the clone.
    */
