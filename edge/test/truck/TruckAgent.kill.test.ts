@@ -64,7 +64,7 @@ describe.skipIf(!ready)('releve-truck killed with SIGKILL during a 500-lift rout
       }),
     );
     const route = generateRoute({ bins: BINS, seed: 7, unloadEvery: 200 });
-    const driver = new RouteDriver(sim, { timeScale: 0.03, travelMs: 600 });
+    const driver = new RouteDriver(sim, { timeScale: 0.03, travelMs: 600, releaseGapMs: 150 });
     let agent = AgentProcess.start(configFile);
     const kills: number[] = [];
     /** Statuses booked at or after `since` (each agent books one when it starts). */
@@ -138,9 +138,26 @@ describe.skipIf(!ready)('releve-truck killed with SIGKILL during a 500-lift rout
       const tags = lifts.map((l) => l.tag?.id).filter((t): t is string => t !== undefined);
       expect(new Set(tags).size).toBe(tags.length);
       expect(lifts.length).toBeGreaterThan(BINS / 5);
+      // A lift booked without a flag went through a whole cycle in one agent run: its weights are
+      // exactly the bin's (the instrument rounds to e = 500 g, the route's weights are multiples).
+      const wasteByTag = new Map(
+        route.stops.flatMap((s) => (s.type === 'bin' && s.tagId ? [[s.tagId, s.wasteG]] : [])),
+      );
+      const clean = lifts.filter((l) => l.flags.length === 0);
+      expect(clean.length).toBeGreaterThan(lifts.length / 2);
+      const wrong = clean.filter((l) => l.netWeightG !== wasteByTag.get(l.tag?.id ?? ''));
+      const tagsInOrder = [...wasteByTag.keys()];
+      expect(
+        wrong.map((l) => {
+          const i = tagsInOrder.indexOf(l.tag?.id ?? '');
+          const around = tagsInOrder.slice(Math.max(0, i - 1), i + 2).map((t) => wasteByTag.get(t));
+          return `${l.tag?.id} net ${l.netWeightG} (gross ${l.grossWeightG}, tare ${l.tareWeightG}) bins around: ${around}`;
+        }),
+      ).toEqual([]);
       expect(kills.length).toBeGreaterThanOrEqual(KILLS);
       console.log(
         `kill test: ${kills.length} SIGKILLs, ${lifts.length}/${BINS} lifts booked, ${lastSeq} events, ` +
+          `${clean.length} unflagged with the bin's exact net, ` +
           `${collector.duplicates} duplicate deliveries (QoS 1), ${Math.round((Date.now() - t0) / 1000)} s`,
       );
     } finally {

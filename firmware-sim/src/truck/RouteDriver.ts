@@ -32,6 +32,12 @@ export interface RouteDriverOptions {
   compactedDensityKgM3?: number;
   /** Travel time between bins at time scale 1, ms. */
   travelMs?: number;
+  /**
+   * Real (unscaled) ms added between the clamp opening and the load leaving the cells. At high
+   * speed-ups the scaled gap (1 s → 30 ms at 0.03) falls within the scheduling delays of a loaded
+   * machine, and the empty-lifter reading can overtake the release edge; this keeps them apart.
+   */
+  releaseGapMs?: number;
 }
 
 /** What the driver did, for the tests to compare with what the agent booked. */
@@ -73,6 +79,7 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
   private readonly scale: number;
   private readonly capacityG: number;
   private readonly travelMs: number;
+  private readonly releaseGapMs: number;
   private bodyG = 0;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -85,6 +92,7 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
     this.scale = options.timeScale ?? 1;
     this.capacityG = (options.compactedDensityKgM3 ?? 350) * (options.bodyVolumeL ?? 20_000);
     this.travelMs = options.travelMs ?? 1000;
+    this.releaseGapMs = options.releaseGapMs ?? 0;
   }
 
   /** Runs the route from stop `from` (0-based); resolves when done or stopped. */
@@ -142,6 +150,7 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
     await at(LIFT.release);
     w.setClamp(false);
     await at(LIFT.binOff);
+    if (this.releaseGapMs > 0) await this.sleepReal(this.releaseGapMs);
     w.setLoad(0, true);
     if (!this.stopped) this.emit('lift-done', lift);
   }
@@ -157,7 +166,10 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
   }
 
   private sleep(ms: number): Promise<void> {
-    const scaled = Math.max(0, ms * this.scale);
+    return this.sleepReal(Math.max(0, ms * this.scale));
+  }
+
+  private sleepReal(scaled: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, scaled);
