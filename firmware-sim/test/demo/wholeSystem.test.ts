@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Store } from '@releve/cloud/store/Store';
 import { commandService, requireService, waitFor } from '@releve/shared/testing/index';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoTagId } from '../../src/demo/DemoFleet.js';
 
@@ -47,7 +49,7 @@ class DemoRun {
         '--data-dir',
         dataDir,
         '--speed',
-        '20',
+        '10',
         '--bins',
         '6',
         '--mqtt-port',
@@ -146,7 +148,8 @@ describe.skipIf(!haveSocat)('the whole system in one command (releve-sim demo)',
         `${truckId}'s outbox to drain`,
       );
       expect(view).toMatchObject({ truckId, link: 'connected', outboxBacklog: 0 });
-      expect(view.lastLift?.tagId).toBe(demoTagId(i + 1, 6));
+      // the last bin of the round (on a loaded machine a tag may be missed: then it is booked without)
+      expect([demoTagId(i + 1, 6), null]).toContain(view.lastLift?.tagId);
     }
 
     r.proc.kill('SIGINT');
@@ -169,6 +172,30 @@ describe.skipIf(!haveSocat)('the whole system in one command (releve-sim demo)',
     ]);
     expect(heard.size).toBeGreaterThan(10);
     expect([...heard].some((id) => id.endsWith(':30') || id.endsWith('001e'))).toBe(false);
+    // the cloud stored lifts from every truck and sightings from both gateways
+    const store = Store.open({ dataDir: join(dir, 'cloud'), logger: pino({ level: 'silent' }) });
+    try {
+      const lifts = Object.fromEntries(
+        store.db.prepare('SELECT truck_id, count(*) AS n FROM lifts GROUP BY truck_id').raw().all() as [
+          string,
+          number,
+        ][],
+      );
+      const batches = Object.fromEntries(
+        store.db
+          .prepare('SELECT gateway_id, count(*) AS n FROM sighting_batches GROUP BY gateway_id')
+          .raw()
+          .all() as [string, number][],
+      );
+      for (const truckId of ['truck-01', 'truck-02', 'truck-03']) {
+        expect(lifts[truckId], truckId).toBeGreaterThan(0);
+        expect(lifts[truckId], truckId).toBeLessThanOrEqual(6);
+      }
+      expect(batches['gw-01']).toBeGreaterThan(0);
+      expect(batches['gw-02']).toBeGreaterThan(0);
+    } finally {
+      store.close();
+    }
     // the agents' logs are in the data directory
     for (const name of ['cloud', 'truck-01', 'truck-02', 'truck-03', 'gw-01', 'gw-02'])
       expect(existsSync(join(dir, 'logs', `${name}.log`))).toBe(true);
