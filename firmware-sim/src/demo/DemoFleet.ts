@@ -126,7 +126,7 @@ function address(n: number): string {
  * (4, 13, 22: their TLM frames carry the battery) are nearly flat, beacon 30 sends nothing, and
  * gw-01's zone has a clone of its first beacon.
  */
-export function demoBeacons(): DemoBeacon[] {
+export function demoBeacons(gatewaysAt: readonly DemoGateway[]): DemoBeacon[] {
   const out: DemoBeacon[] = [];
   for (let n = 1; n <= 30; n++) {
     const kind = n % 3;
@@ -141,14 +141,28 @@ export function demoBeacons(): DemoBeacon[] {
       beaconId,
       address: address(n),
       name: `Balise ${n}`,
-      lat: 43.6583 + n * 0.0002,
-      lon: 3.5412 + (n % 5) * 0.0003,
+      // a few metres from the gateway(s) listing it (midway for the two both list), where the
+      // simulated radio puts it: the cloud's `moved` rule has nothing to say about them
+      ...placeNear(
+        gatewaysAt.filter((g) => gateways.includes(g.gatewayId)),
+        n,
+      ),
       shop: SHOPS[n % SHOPS.length] ?? 'Cosmo',
       gateways,
       simulated: n === 30 ? 'silent' : n === 4 || n === 13 || n === 22 ? 'low-battery' : 'ok',
     });
   }
   return out;
+}
+
+/** A point 0–7 m from the middle of `gateways` (about 1.1 m per 0.00001°). */
+function placeNear(gateways: readonly DemoGateway[], n: number): { lat: number; lon: number } {
+  const lat = gateways.reduce((a, g) => a + g.lat, 0) / Math.max(1, gateways.length);
+  const lon = gateways.reduce((a, g) => a + g.lon, 0) / Math.max(1, gateways.length);
+  return {
+    lat: Math.round((lat + (n % 3) * 0.00002) * 1e6) / 1e6,
+    lon: Math.round((lon + ((n >> 2) % 3) * 0.00002) * 1e6) / 1e6,
+  };
 }
 
 /** The fleet of the demo. */
@@ -164,7 +178,8 @@ export function demoFleet(o: DemoFleetOptions): DemoFleet {
   }));
   const gateways: DemoGateway[] = [
     { gatewayId: 'gw-01', name: 'Cosmo nord', lat: 43.6601, lon: 3.5418, clone: true },
-    { gatewayId: 'gw-02', name: 'Cosmo sud', lat: 43.6615, lon: 3.5425, clone: false },
+    // 20 m apart: their zones overlap, so the beacons both list sit within reach of each
+    { gatewayId: 'gw-02', name: 'Cosmo sud', lat: 43.66028, lon: 3.5418, clone: false },
   ];
-  return { trucks, gateways, beacons: demoBeacons() };
+  return { trucks, gateways, beacons: demoBeacons(gateways) };
 }
