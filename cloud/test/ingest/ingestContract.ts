@@ -263,8 +263,9 @@ export function ingestContract(
       const ingest = h.ingest;
       if (!ingest) throw new Error('no ingest');
       const startReceived = ingest.stats().received;
-      // A quarter of the broker's queue for a subscriber leaves room for other runs' traffic.
-      const step = Math.min(500, Math.floor(broker?.offlineQueueLimit ?? 1000) / 4);
+      // A tenth of the broker's queue for a subscriber leaves room for other runs' traffic on a
+      // shared Mosquitto (the ingest subscribes to every device's topics).
+      const step = Math.min(500, Math.floor((broker?.offlineQueueLimit ?? 1000) / 10));
       for (let i = 0; i < traffic.length; i += step) {
         const chunk = traffic.slice(i, i + step);
         await Promise.all(chunk.map((t) => h.publish(t.topic, t.payload)));
