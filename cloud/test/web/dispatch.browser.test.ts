@@ -185,4 +185,26 @@ describe.skipIf(!hasChromium)('dispatcher page in headless Chromium', () => {
     await page.goto(`${cloud.url}/dispatch`);
     expect(new URL(page.url()).pathname).toBe('/login');
   });
+
+  it('counts the trips already unloaded in the tonnage expected at the treatment site', async () => {
+    const page = await browser.signIn(cloud.url, cloud.tokenOf.dispatcher);
+    await page.locator('#live-state[data-state="live.on"]').waitFor();
+    // truck-01 unloaded and started trip 2 with 10 kg on board; trip 1's three lifts went to the site.
+    await cloud.send('truckStatus', 'truck-01', [
+      {
+        ...truckStatus('truck-01', 6, Date.now()),
+        tripSeq: 2,
+        payloadG: 10_000,
+        weightFill: 10_000 / 9_000_000,
+        liftsThisTrip: 1,
+      },
+    ]);
+    const delivered = lifts.reduce((s, l) => s + (l.netWeightG ?? 0), 0);
+    const t = (g: number) =>
+      `${new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(g / 1e6)} t`;
+    await expect
+      .poll(() => page.locator('#expected-tonnage').textContent(), { timeout: 20_000 })
+      .toBe(t(10_000 + delivered));
+    expect(await page.locator('#expected-tonnage + dd').textContent()).toContain(t(delivered));
+  });
 });

@@ -72,7 +72,8 @@ function expectedTonnage() {
     if (statusToday) onBoard += st.payloadG;
     const current = statusToday ? st.tripSeq : Number.POSITIVE_INFINITY;
     for (const l of lifts) {
-      if (l.truckId === tr.truckId && l.tripSeq < current && l.netWeightG !== null && l.flags.length === 0) {
+      // What went to the site weighs what it weighs: unknown bins and unbillable weighings count too.
+      if (l.truckId === tr.truckId && l.tripSeq < current && l.netWeightG !== null && l.netWeightG > 0) {
         delivered += l.netWeightG;
       }
     }
