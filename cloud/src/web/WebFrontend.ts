@@ -279,6 +279,7 @@ ${next ? `<input type="hidden" name="next" value="${esc(next)}">` : ''}
       dict: r.dict,
       titleKey,
       path: r.url.pathname,
+      query: withoutLang(r.url.searchParams),
       main,
       ...(script ? { script } : {}),
       ...(config ? { config } : {}),
@@ -329,6 +330,13 @@ export function contentSecurityPolicy(tileUrl: string | null): string {
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');
+}
+
+/** The query string without `lang` (what the language links keep). */
+function withoutLang(params: URLSearchParams): string {
+  const q = new URLSearchParams(params);
+  q.delete('lang');
+  return q.toString();
 }
 
 function isRead(req: IncomingMessage): boolean {

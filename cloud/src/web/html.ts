@@ -25,6 +25,8 @@ export interface ShellOptions {
   titleKey: string;
   /** The current path (language links and the current navigation entry). */
   path: string;
+  /** The current query without `lang`, kept by the language links (e.g. `next=%2Fbilling`). */
+  query?: string;
   /** The inner HTML of `<main>`. */
   main: string;
   /** Page script under `/assets/pages/`. */
@@ -53,7 +55,7 @@ export function renderShell(o: ShellOptions): string {
   const langs = LANGUAGES.map((l) =>
     l === o.lang
       ? `<li><span aria-current="true" lang="${l}">${esc(translate(o.dict, `lang.${l}`))}</span></li>`
-      : `<li><a href="${esc(o.path)}?lang=${l}" hreflang="${l}" lang="${l}">${esc(translate(o.dict, `lang.${l}`))}</a></li>`,
+      : `<li><a href="${esc(o.path)}?${o.query ? `${esc(o.query)}&amp;` : ''}lang=${l}" hreflang="${l}" lang="${l}">${esc(translate(o.dict, `lang.${l}`))}</a></li>`,
   ).join('');
   const who = o.signedIn
     ? `<form class="signout" method="post" action="/logout"><span class="who">${t(`role.${o.signedIn.role}`)}${

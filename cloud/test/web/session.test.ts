@@ -195,6 +195,15 @@ describe('web sign-in, session cookie and CSRF, over HTTP', () => {
     expect(mayOpen(WEB_PAGES.find((p) => p.id === 'dispatch')!, 'beacon-operator')).toBe(false);
   });
 
+  it('keeps the page asked for when the language changes on the sign-in page', async () => {
+    const res = await fetch(`${h.api.url}/login?next=%2Fbilling`);
+    const html = await res.text();
+    expect(html).toContain('href="/login?next=%2Fbilling&amp;lang=en"');
+    const en = await fetch(`${h.api.url}/login?next=%2Fbilling&lang=en`);
+    expect(en.headers.get('set-cookie')).toContain('releve_lang=en');
+    expect(await en.text()).toContain('<input type="hidden" name="next" value="/billing">');
+  });
+
   it('has the same keys in every language dictionary', () => {
     const keys = LANGUAGES.map((l) => Object.keys(dictionary(l)).sort());
     for (const k of keys) expect(k).toEqual(keys[0]);
