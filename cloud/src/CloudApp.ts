@@ -9,6 +9,7 @@ import { FleetWatch } from './beacons/FleetWatch.js';
 import { BillingService } from './billing/BillingService.js';
 import { type BrokerPorts, CloudBroker, type InternalConnection } from './broker/CloudBroker.js';
 import type { CloudConfig } from './config/CloudConfig.js';
+import { BrokerDoorIngest } from './ingest/BrokerDoorIngest.js';
 import { IngestFeature } from './ingest/IngestFeature.js';
 import { Store } from './store/Store.js';
 import { TimeSeriesExport } from './tsdb/TimeSeriesExport.js';
@@ -87,9 +88,14 @@ export class CloudApp {
     this.store = services.store;
     this.api = services.api;
     this.ingest = services.ingest;
+    // Store and ingest first, so the broker's door is open before the first device connects;
+    // stopped in reverse: the broker closes its listeners before the ingest flushes its writes.
+    const [storeFeature, ingestFeature, ...rest] = services.features;
     this.features = [
+      storeFeature!,
       ...(external === null
         ? [
+            ingestFeature!,
             {
               name: 'broker',
               start: () => this.broker.start(),
@@ -97,8 +103,8 @@ export class CloudApp {
               reload: () => this.broker.reload(),
             },
           ]
-        : []),
-      ...services.features,
+        : [ingestFeature!]),
+      ...rest,
     ];
   }
 
@@ -106,8 +112,11 @@ export class CloudApp {
   readonly store: Store;
   /** The HTTP API; its `url` is known once started. */
   readonly api: HttpApi;
-  /** The ingest (its bus carries every stored message). */
-  readonly ingest: IngestFeature;
+  /**
+   * The ingest (its bus carries every stored message): at the embedded broker's door, or a
+   * persistent-session subscriber of the external broker (`mqttUrl`).
+   */
+  readonly ingest: IngestFeature | BrokerDoorIngest;
 
   /** Starts every feature in order; if one fails, the started ones are stopped and the error rethrown. */
   async start(): Promise<void> {
@@ -151,23 +160,30 @@ export class CloudApp {
 function buildServices(
   ctx: CloudContext,
   broker: CloudBroker,
-): { store: Store; ingest: IngestFeature; api: HttpApi; features: CloudFeature[] } {
+): { store: Store; ingest: IngestFeature | BrokerDoorIngest; api: HttpApi; features: CloudFeature[] } {
   const { config, logger } = ctx;
   const store = Store.open({ dataDir: config.dataDir, logger });
   const metrics = new CloudMetrics();
   const readiness = new Readiness();
-  const ingest = new IngestFeature({
-    store,
-    brokerUrl: () => ctx.brokerConnection().url,
-    get username() {
-      return ctx.brokerConnection().username || undefined;
-    },
-    get password() {
-      return ctx.brokerConnection().password || undefined;
-    },
-    clientId: config.ingest.clientId,
-    logger,
-  });
+  let ingest: IngestFeature | BrokerDoorIngest;
+  if (config.mqttUrl === null) {
+    const door = new BrokerDoorIngest({ store, logger });
+    broker.setIngress(door);
+    ingest = door;
+  } else {
+    ingest = new IngestFeature({
+      store,
+      brokerUrl: () => ctx.brokerConnection().url,
+      get username() {
+        return ctx.brokerConnection().username || undefined;
+      },
+      get password() {
+        return ctx.brokerConnection().password || undefined;
+      },
+      clientId: config.ingest.clientId,
+      logger,
+    });
+  }
   const beaconFleet = new BeaconFleet(store.db, { logger });
   const api = new HttpApi({
     host: config.http.host,
@@ -188,6 +204,7 @@ function buildServices(
       start: async () => {},
       stop: async () => store.close(),
     },
+    ingest,
     {
       name: 'metrics',
       start: async () => {
@@ -204,7 +221,6 @@ function buildServices(
       },
       stop: async () => {},
     },
-    ingest,
   ];
   if (config.tsdb) {
     features.push(

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
 import { Level } from 'level';
+import { MESSAGES, parseTopic } from '@releve/shared';
 import type { Logger } from 'pino';
 import { BrokerGatekeeper } from './BrokerGatekeeper.js';
 import { type FrameViolation, GuardedConnection } from './GuardedConnection.js';
@@ -38,6 +39,16 @@ export interface CloudBrokerOptions {
    */
   unsafeNoChecks?: boolean;
   logger: Logger;
+}
+
+/**
+ * Takes device → cloud messages at the broker's door (see `BrokerDoorIngest`): `accept` resolves
+ * once a message is durable, and only then is the PUBLISH acknowledged; `acceptState` takes a
+ * published retained state (online, last will) after the fact.
+ */
+export interface DeviceIngress {
+  accept(topic: string, payload: Uint8Array): Promise<void>;
+  acceptState(topic: string, payload: Uint8Array): void;
 }
 
 /** Username of the cloud's in-process services (never in the password file). */
@@ -74,6 +85,7 @@ export class CloudBroker {
   /** Client publishes authorised but not yet through aedes' publish pipeline (store, fan-out). */
   private inFlight = 0;
   private internalSecret: string | null = null;
+  private ingress: DeviceIngress | null = null;
 
   constructor(private readonly opts: CloudBrokerOptions) {
     this.log = opts.logger;
@@ -99,6 +111,11 @@ export class CloudBroker {
           ? `ws://127.0.0.1:${p.ws}`
           : `mqtts://127.0.0.1:${p.mqtts}`;
     return { url, username: INTERNAL_USER, password: this.internalSecret };
+  }
+
+  /** Hands device → cloud messages to `ingress` before they are acknowledged (null: nobody). */
+  setIngress(ingress: DeviceIngress | null): void {
+    this.ingress = ingress;
   }
 
   /** Connected clients by class: trucks, gateways, and services (everything else). */
@@ -211,11 +228,44 @@ export class CloudBroker {
     return {
       authorizePublish: (client, packet, cb) =>
         authorize(client, packet, (err) => {
-          if (!err && client) this.inFlight++;
-          cb(err);
+          if (err || !client) return cb(err);
+          const kind = this.ingress ? parseTopic(packet.topic)?.kind : undefined;
+          if (
+            !this.ingress ||
+            kind === undefined ||
+            MESSAGES[kind].direction !== 'device-to-cloud' ||
+            MESSAGES[kind].retained
+          ) {
+            this.inFlight++;
+            return cb(null);
+          }
+          // a device event: durable before the PUBACK (aedes sends it right after this callback)
+          this.ingress.accept(packet.topic, packet.payload as Buffer).then(
+            () => {
+              this.inFlight++;
+              cb(null);
+            },
+            (e: unknown) => {
+              this.log.warn(
+                { clientId: client.id, topic: packet.topic, err: (e as Error).message },
+                'message not stored; not acknowledged, connection closed',
+              );
+              cb(e as Error);
+            },
+          );
         }),
-      published: (_packet, client, done) => {
+      published: (packet, client, done) => {
         if (client && this.inFlight > 0) this.inFlight--;
+        const kind = this.ingress ? parseTopic(packet.topic)?.kind : undefined;
+        if (
+          this.ingress &&
+          kind !== undefined &&
+          MESSAGES[kind].direction === 'device-to-cloud' &&
+          MESSAGES[kind].retained &&
+          packet.payload.length > 0
+        ) {
+          this.ingress.acceptState(packet.topic, packet.payload as Buffer);
+        }
         done();
       },
     };

@@ -5,8 +5,9 @@ import { CloudError, CloudErrorCode } from '../errors.js';
 import type { BatchWriterOptions } from '../store/BatchWriter.js';
 import type { WriteOutcome } from '../store/records.js';
 import type { Store } from '../store/Store.js';
+import { emitWritten } from './emitWritten.js';
 import { IngestEventBus } from './IngestEventBus.js';
-import { InlineIngestWriter, type IngestWriter, type WrittenRecord } from './IngestWriter.js';
+import { type IngestWriter, InlineIngestWriter, type WrittenRecord } from './IngestWriter.js';
 import type { ReceptionRules } from './ReceptionPolicy.js';
 import { ThreadedIngestWriter } from './ThreadedIngestWriter.js';
 
@@ -255,37 +256,10 @@ export class Ingest {
 
   #publish(record: WrittenRecord, outcome: WriteOutcome): void {
     try {
-      if (outcome === 'stored' && record.type === 'message') {
-        this.#stats.stored += 1;
-        const { type: _t, topic: _topic, size: _s, ...event } = record;
-        this.events.emit('stored', event);
-      } else if (outcome === 'duplicate' && record.type === 'message') {
-        this.#stats.duplicates += 1;
-        this.events.emit('duplicate', {
-          kind: record.kind,
-          deviceId: record.deviceId,
-          receivedAt: record.receivedAt,
-        });
-      } else {
-        this.#stats.deadLettered += 1;
-        const dl =
-          record.type === 'dead-letter'
-            ? record
-            : {
-                ...record,
-                clientId: record.deviceId,
-                reasonCode: 'id-conflict' as const,
-                reason: 'event id reused',
-              };
-        this.events.emit('dead-letter', {
-          topic: dl.topic,
-          clientId: dl.clientId,
-          reasonCode: dl.reasonCode,
-          reason: dl.reason,
-          size: dl.size,
-          receivedAt: dl.receivedAt,
-        });
-      }
+      const kind = emitWritten(this.events, record, outcome);
+      if (kind === 'stored') this.#stats.stored += 1;
+      else if (kind === 'duplicate') this.#stats.duplicates += 1;
+      else this.#stats.deadLettered += 1;
     } catch (e) {
       this.#log.error({ err: e }, 'an ingest event listener threw');
     }
