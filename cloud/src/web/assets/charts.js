@@ -53,7 +53,8 @@ export function lineChart(o) {
   }
   for (let i = 0; i <= 4; i++) {
     const v = x0 + ((x1 - x0) * i) / 4;
-    svg.append(s('text', { x: px(v), y: H - 10, 'text-anchor': 'middle', class: 'tick' }, o.xLabel(v)));
+    const anchor = i === 0 ? 'start' : i === 4 ? 'end' : 'middle';
+    svg.append(s('text', { x: px(v), y: H - 10, 'text-anchor': anchor, class: 'tick' }, o.xLabel(v)));
   }
   if (o.guide) {
     svg.append(

@@ -265,10 +265,16 @@ function renderChart() {
   for (const tr of trucks.values()) {
     const max = tr.status?.maxPayloadG;
     if (!max) continue;
-    const points = [[dayStart.getTime(), 0]];
+    // The line starts empty shortly before the truck's first lift (or status) of the day.
+    const own = lifts.filter((x) => x.truckId === tr.truckId);
+    const firstAt = Math.min(
+      ...own.map((x) => Date.parse(x.startedAt)),
+      tr.status ? Date.parse(tr.status.ts) : Number.POSITIVE_INFINITY,
+    );
+    const points = Number.isFinite(firstAt) ? [[Math.max(dayStart.getTime(), firstAt - 15 * 60_000), 0]] : [];
     let trip = null;
     let load = 0;
-    for (const l of lifts.filter((x) => x.truckId === tr.truckId)) {
+    for (const l of own) {
       if (l.tripSeq !== trip) {
         if (trip !== null) points.push([Date.parse(l.startedAt) - 1, 0]);
         trip = l.tripSeq;
