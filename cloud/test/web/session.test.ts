@@ -204,6 +204,24 @@ describe('web sign-in, session cookie and CSRF, over HTTP', () => {
     expect(await en.text()).toContain('<input type="hidden" name="next" value="/billing">');
   });
 
+  it('sends / to the role’s own page or to sign-in, and answers an unknown page with an HTML 404 for browsers', async () => {
+    const home = async (cookie?: string) =>
+      (await fetch(`${h.api.url}/`, { redirect: 'manual', headers: cookie ? { cookie } : {} })).headers.get(
+        'location',
+      );
+    expect(await home()).toBe('/login');
+    expect(await home(cookieOf(await signIn(h, h.tokenOf['beacon-operator'])))).toBe('/beacons');
+    expect(await home(cookieOf(await signIn(h, h.tokenOf.billing)))).toBe('/billing');
+    expect(await home(cookieOf(await signIn(h, h.tokenOf.dispatcher)))).toBe('/dispatch');
+    const page = await fetch(`${h.api.url}/nowhere`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('Page introuvable');
+    // API clients keep getting problem+json.
+    const api = await fetch(`${h.api.url}/nowhere`, { headers: { accept: 'application/json' } });
+    expect(api.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it('has the same keys in every language dictionary', () => {
     const keys = LANGUAGES.map((l) => Object.keys(dictionary(l)).sort());
     for (const k of keys) expect(k).toEqual(keys[0]);
