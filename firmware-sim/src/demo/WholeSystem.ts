@@ -70,7 +70,13 @@ export class WholeSystem {
     const credentials = await provisionCloud(layout, fleet, since);
     const notes: string[] = [];
     const handedOut = new Set<number>();
-    const mqttPort = await choosePort(HOST, o.mqttPort, 'MQTT', handedOut, notes);
+    const mqttPort = await choosePort(
+      HOST,
+      o.mqttPort,
+      'MQTT: another broker listens there, Mosquitto on the development machine',
+      handedOut,
+      notes,
+    );
     const httpPort = await choosePort(HOST, o.httpPort, 'HTTP', handedOut, notes);
     const mqttUrl = `mqtt://${HOST}:${mqttPort}`;
     this.agents.onUnexpectedExit((a, code) => o.out(`! ${a.name} exited (${code}) — see ${a.logFile}`));
