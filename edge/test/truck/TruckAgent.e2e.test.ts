@@ -84,7 +84,12 @@ describe.skipIf(!hasMosquitto)('TruckAgent against the simulated truck (MockBind
   it('books every lift of a route with the instrument weights, flags and trips, and reports status', async () => {
     const collector = await EventCollector.connect(broker.url, 'releve/v1/trucks/truck-e2e/#');
     const rig = truckRig({ brokerUrl: broker.url, truckId: 'truck-e2e' });
-    const driver = new RouteDriver(rig.truck, { timeScale: 0.1, travelMs: 1500, bodyVolumeL: 300 });
+    const driver = new RouteDriver(rig.truck, {
+      timeScale: 0.1,
+      travelMs: 1500,
+      bodyVolumeL: 300,
+      releaseGapMs: 100,
+    });
     const driven: DrivenLift[] = [];
     driver.on('lift-done', (l) => driven.push(l));
     try {
@@ -195,7 +200,7 @@ describe.skipIf(!hasMosquitto)('TruckAgent against the simulated truck (MockBind
       const truckId = `truck-${indicatorProtocol}`;
       const collector = await EventCollector.connect(broker.url, `releve/v1/trucks/${truckId}/lifts`);
       const rig = truckRig({ brokerUrl: broker.url, truckId, rfidProtocol, indicatorProtocol });
-      const driver = new RouteDriver(rig.truck, { timeScale: 0.1, travelMs: 1500 });
+      const driver = new RouteDriver(rig.truck, { timeScale: 0.1, travelMs: 1500, releaseGapMs: 100 });
       const bins = [1, 2, 3].map((i) => ({
         type: 'bin' as const,
         tagId: `250-00000108842${i}`,
@@ -226,7 +231,7 @@ describe.skipIf(!hasMosquitto)('TruckAgent against the simulated truck (MockBind
   it('survives the indicator adapter vanishing mid-route and a noisy RFID line: alert, counters, lifts go on', async () => {
     const collector = await EventCollector.connect(broker.url, 'releve/v1/trucks/truck-unplug/#');
     const rig = truckRig({ brokerUrl: broker.url, truckId: 'truck-unplug', rfidCorruption: 0.3 });
-    const driver = new RouteDriver(rig.truck, { timeScale: 0.1, travelMs: 1500 });
+    const driver = new RouteDriver(rig.truck, { timeScale: 0.1, travelMs: 1500, releaseGapMs: 100 });
     const route = generateRoute({ bins: 6, seed: 9 });
     driver.on('lift-done', (l) => {
       if (l.index !== 2) return;
