@@ -67,4 +67,16 @@ describe.skipIf(!hasChromium)('dispatcher page on a tablet, with a configured ti
     expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
     await browser.screenshot(page, 'dispatch-tablet');
   });
+
+  it('says so when the live stream is lost (the HTTP API stops)', async () => {
+    const page = await browser.signIn(cloud.url, cloud.tokenOf.dispatcher);
+    await page.locator('#live-state[data-state="live.on"]').waitFor();
+    await cloud.app.api.stop();
+    await page
+      .locator('#live-state[data-state="live.reconnecting"], #live-state[data-state="live.off"]')
+      .waitFor({ timeout: 20_000 });
+    expect(await page.locator('#live-state').textContent()).toMatch(/^Direct interrompu/);
+    // The figures already shown stay on screen.
+    expect(await page.locator('#trucks-table tr[data-truck="truck-01"]').count()).toBe(1);
+  });
 });
