@@ -27,7 +27,9 @@ import { encodeMessage, topicFor } from '@releve/shared';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { CloudBroker } from '../cloud/src/broker/CloudBroker.js';
+import { BrokerDoorIngest } from '../cloud/src/ingest/BrokerDoorIngest.js';
 import { Ingest } from '../cloud/src/ingest/Ingest.js';
+import type { IngestEventBus } from '../cloud/src/ingest/IngestEventBus.js';
 import { Store } from '../cloud/src/store/Store.js';
 import { liftEvent, seedRegistry } from '../cloud/test/ingest/fixtures/devices.js';
 
@@ -62,12 +64,12 @@ function traffic(total: number): Traffic[][] {
   );
 }
 
-async function startBroker(): Promise<{ broker: CloudBroker; url: string }> {
+async function startBroker(sessionsDir: string | null = null): Promise<{ broker: CloudBroker; url: string }> {
   const broker = new CloudBroker({
-    // Sessions in memory: with the LevelDB sessions of CloudBroker a few % of QoS 1 messages
-    // to a connected persistent subscriber stay queued until it reconnects (seen 19:25 UTC
-    // 2026-11-28 with 2,000 messages: ~100 held back), which would stall any rate measured here.
-    dataDir: null,
+    // The subscriber ingest runs on in-memory sessions: with LevelDB sessions a few % of QoS 1
+    // messages to a connected persistent subscriber stay queued until it reconnects (aedes#994).
+    // The door ingest (what serve runs) takes messages before delivery: LevelDB sessions as in production.
+    dataDir: sessionsDir,
     mqtt: { host: '127.0.0.1', port: 0 },
     mqtts: null,
     ws: null,
@@ -168,19 +170,43 @@ async function rawRound(total: number): Promise<number> {
   return rate;
 }
 
-async function withIngest<T>(f: (ingest: Ingest, store: Store, url: string) => Promise<T>): Promise<T> {
+/** `door` (default, what serve runs): the ingest at the broker's door; `subscriber`: the MQTT consumer. */
+const INGEST = process.env.BENCH_INGEST === 'subscriber' ? 'subscriber' : 'door';
+
+interface BenchIngest {
+  events: IngestEventBus;
+  stats(): { stored: number; batches: number };
+}
+
+async function withIngest<T>(f: (ingest: BenchIngest, store: Store, url: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'releve-bench-ingest-'));
-  const { broker, url } = await startBroker();
+  const { broker, url } = await startBroker(INGEST === 'door' ? join(dir, 'mqtt') : null);
   const store = Store.open({ dataDir: join(dir, 'store'), synchronous: SYNC, logger: silent });
   seedRegistry(store, trucks);
-  const ingest = new Ingest({ url, store, logger: silent, writer: WRITER });
-  await ingest.start();
+  let ingest: BenchIngest;
+  let stop: () => Promise<void>;
+  if (INGEST === 'door') {
+    const door = new BrokerDoorIngest({
+      store,
+      logger: silent,
+      writer: WRITER === 'inline' ? 'inline' : 'thread',
+    });
+    await door.start();
+    broker.setIngress(door);
+    ingest = { events: door.bus, stats: () => door.stats() ?? { stored: 0, batches: 0 } };
+    stop = () => door.stop();
+  } else {
+    const sub = new Ingest({ url, store, logger: silent, writer: WRITER });
+    await sub.start();
+    ingest = sub;
+    stop = () => sub.stop();
+  }
   try {
     return await f(ingest, store, url);
   } finally {
-    await ingest.stop();
-    store.close();
     await broker.stop();
+    await stop();
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -230,7 +256,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
   console.log(
-    `ingest bench: ${fmt(MESSAGES)} QoS 1 lifts from ${DEVICES} trucks, window ${WINDOW}, ${ROUNDS} rounds; store synchronous ${SYNC.toUpperCase()}, ${WRITER} writer; load average ${loadavg()
+    `ingest bench (${INGEST} ingest): ${fmt(MESSAGES)} QoS 1 lifts from ${DEVICES} trucks, window ${WINDOW}, ${ROUNDS} rounds; store synchronous ${SYNC.toUpperCase()}, ${WRITER} writer; load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );

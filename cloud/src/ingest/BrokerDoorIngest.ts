@@ -27,6 +27,8 @@ export interface DoorStats {
   deadLettered: number;
   writeFailures: number;
   pendingWrites: number;
+  /** Transactions committed (messages per transaction = stored / batches). */
+  batches: number;
 }
 
 /**
@@ -88,7 +90,9 @@ export class BrokerDoorIngest implements CloudFeature {
 
   /** Stats since start; null before start. */
   stats(): DoorStats | null {
-    return this.#writer ? { ...this.#stats, pendingWrites: this.#writer.pending } : null;
+    return this.#writer
+      ? { ...this.#stats, pendingWrites: this.#writer.pending, batches: this.#writer.batches }
+      : null;
   }
 
   /** Writes a device → cloud message; resolves after the commit (then the broker may PUBACK). */
