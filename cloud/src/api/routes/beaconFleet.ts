@@ -150,6 +150,7 @@ export const getBeaconAvailability = defineRoute({
     return {
       text: availabilityCsv(report, query.dialect),
       contentType: 'text/csv; charset=utf-8',
+      filename: `beacon-availability-${month}.csv`,
     };
   },
 });
