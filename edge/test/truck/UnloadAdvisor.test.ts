@@ -201,4 +201,34 @@ describe('UnloadAdvisor properties', () => {
       { numRuns: 300 },
     );
   });
+
+  it('with the compactor fill: unload on volume only when the next bin would not fit, never too early', () => {
+    fc.assert(
+      fc.property(
+        optionsArb,
+        fc.array(fc.integer({ min: 1000, max: 300_000 }), { minLength: 2, maxLength: 40 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        (o, weights, served, fill) => {
+          const a = new UnloadAdvisor({ ...OPTIONS, ...o });
+          a.setRoute(route(weights));
+          // Enough on board (≥ 100 kg) for the trip's own fill-per-kg to be used.
+          a.lift(draft(100_000 + served * 1000, tagOf(1)));
+          a.volume(fill);
+          const next = a.nextStops()[0];
+          const load = a.tripState.payloadG + a.tripState.unweighedG;
+          const advice = a.advice();
+          if (!next) return;
+          const weightFits = load + next.expectedWeightG <= o.maxPayloadG - o.routeMarginG;
+          const volumeFits = fill + next.expectedWeightG * (fill / load) <= 1 - o.routeVolumeMargin;
+          if (load < o.maxPayloadG && weightFits && volumeFits) expect(advice.action).toBe('continue');
+          if (advice.reason === 'volume-next-bins') expect(volumeFits).toBe(false);
+          if (advice.reason === 'weight-next-bins') expect(weightFits).toBe(false);
+          if (load >= o.maxPayloadG)
+            expect(advice).toMatchObject({ action: 'unload', reason: 'over-payload' });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
