@@ -22,6 +22,7 @@ import {
   tonnes,
 } from '../common.js';
 import { pointMap } from '../map.js';
+import { expectedTonnage, fillPoints, isAnomaly, isOffline } from './dispatchFigures.js';
 
 const app = /** @type {HTMLElement} */ (document.getElementById('app'));
 /** @type {Map<string, any>} truckId → TruckView */
@@ -53,34 +54,6 @@ async function load() {
   render();
 }
 
-/** Whether a lift needs a person to look at it: unknown bin or any anomaly flag. */
-function isAnomaly(l) {
-  return l.unknownTag || l.flags.length > 0 || l.cloudFlags.includes('unknown-tag');
-}
-
-function isOffline(tr) {
-  return !tr.online || tr.online.state === 'offline';
-}
-
-/** Tonnage expected at the treatment site today: payloads on board + trips already unloaded. */
-function expectedTonnage() {
-  let onBoard = 0;
-  let delivered = 0;
-  for (const tr of trucks.values()) {
-    const st = tr.status;
-    const statusToday = st && Date.parse(st.ts) >= dayStart.getTime();
-    if (statusToday) onBoard += st.payloadG;
-    const current = statusToday ? st.tripSeq : Number.POSITIVE_INFINITY;
-    for (const l of lifts) {
-      // What went to the site weighs what it weighs: unknown bins and unbillable weighings count too.
-      if (l.truckId === tr.truckId && l.tripSeq < current && l.netWeightG !== null && l.netWeightG > 0) {
-        delivered += l.netWeightG;
-      }
-    }
-  }
-  return { onBoard, delivered, total: onBoard + delivered };
-}
-
 function adviceText(advice) {
   if (!advice) return '—';
   return t(`advice.${advice.action}`);
@@ -109,7 +82,7 @@ function meter(share, label) {
 function renderSummary() {
   const all = [...trucks.values()];
   const offline = all.filter(isOffline);
-  const tonnage = expectedTonnage();
+  const tonnage = expectedTonnage(trucks.values(), lifts, dayStart.getTime());
   const anomalies = lifts.filter(isAnomaly).length;
   fill(
     regions.summary,
@@ -261,33 +234,9 @@ function renderMap() {
 }
 
 function renderChart() {
-  const series = [];
-  for (const tr of trucks.values()) {
-    const max = tr.status?.maxPayloadG;
-    if (!max) continue;
-    // The line starts empty shortly before the truck's first lift (or status) of the day.
-    const own = lifts.filter((x) => x.truckId === tr.truckId);
-    const firstAt = Math.min(
-      ...own.map((x) => Date.parse(x.startedAt)),
-      tr.status ? Date.parse(tr.status.ts) : Number.POSITIVE_INFINITY,
-    );
-    const points = Number.isFinite(firstAt) ? [[Math.max(dayStart.getTime(), firstAt - 15 * 60_000), 0]] : [];
-    let trip = null;
-    let load = 0;
-    for (const l of own) {
-      if (l.tripSeq !== trip) {
-        if (trip !== null) points.push([Date.parse(l.startedAt) - 1, 0]);
-        trip = l.tripSeq;
-        load = 0;
-      }
-      load += l.netWeightG ?? 0;
-      points.push([Date.parse(l.startedAt), load / max]);
-    }
-    const st = tr.status;
-    if (st && Date.parse(st.ts) >= dayStart.getTime()) points.push([Date.parse(st.ts), st.weightFill]);
-    points.sort((a, b) => a[0] - b[0]);
-    if (points.length > 1) series.push({ name: tr.name ?? tr.truckId, points });
-  }
+  const series = [...trucks.values()]
+    .map((tr) => ({ name: tr.name ?? tr.truckId, points: fillPoints(tr, lifts, dayStart.getTime()) }))
+    .filter((x) => x.points.length > 1);
   fill(
     regions.chart,
     h('h2', { id: 'h-chart' }, t('dispatch.chart')),
