@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
-import { allowedRoles, mayCall } from '../auth/accessTable.js';
 import type { ApiPrincipal } from '../auth/ApiTokenStore.js';
+import { allowedRoles, mayCall } from '../auth/accessTable.js';
 import { CSRF_HEADER, csrfMatches, type WebSession } from '../auth/WebSessions.js';
 import { CloudError, CloudErrorCode } from '../errors.js';
 import { type ApiProblemCode, type Problem, problem } from './problem.js';

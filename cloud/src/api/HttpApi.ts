@@ -1,10 +1,12 @@
 import pino, { type Logger } from 'pino';
 import type { ApiTokenStore } from '../auth/ApiTokenStore.js';
-import type { BillingService } from '../billing/BillingService.js';
 import { WebSessions } from '../auth/WebSessions.js';
 import { BeaconFleet } from '../beacons/BeaconFleet.js';
+import type { BillingService } from '../billing/BillingService.js';
 import type { IngestEventBus } from '../ingest/IngestEventBus.js';
 import type { Store } from '../store/Store.js';
+import type { HouseholdStatementSource } from '../web/householdPage.js';
+import { WebFrontend } from '../web/WebFrontend.js';
 import { ApiServer } from './ApiServer.js';
 import type { CloudMetrics } from './CloudMetrics.js';
 import { LiveEventHub } from './LiveEventHub.js';
@@ -12,8 +14,6 @@ import { buildOpenApiDocument } from './openapiDocument.js';
 import type { Readiness } from './Readiness.js';
 import { ROUTES } from './routeTable.js';
 import { StoreReadModel } from './StoreReadModel.js';
-import type { HouseholdStatementSource } from '../web/householdPage.js';
-import { WebFrontend } from '../web/WebFrontend.js';
 
 /** The web pages served next to the API (`cloud/src/web`, docs/web.md). */
 export interface WebPagesOptions {

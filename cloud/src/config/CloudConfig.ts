@@ -77,7 +77,9 @@ export const CloudConfig = z
           .regex(/^https?:\/\/\S+\{z\}\S*$/, 'a tile URL template with {z}, {x} and {y}')
           .nullable()
           .default(null)
-          .describe('Map tiles of the web pages (https://…/{z}/{x}/{y}.png); null draws plain SVG maps, offline'),
+          .describe(
+            'Map tiles of the web pages (https://…/{z}/{x}/{y}.png); null draws plain SVG maps, offline',
+          ),
         secureCookies: z
           .boolean()
           .default(false)
