@@ -32,11 +32,17 @@ export interface AgentProcess {
 export class AgentProcesses {
   readonly #running: AgentProcess[] = [];
   #onUnexpectedExit: (p: AgentProcess, code: number | string) => void = () => {};
+  #onStart: () => void = () => {};
   #stopping = false;
 
   /** Called when an agent exits while the demo is not stopping. */
   onUnexpectedExit(fn: (p: AgentProcess, code: number | string) => void): void {
     this.#onUnexpectedExit = fn;
+  }
+
+  /** Called after each agent started (the runner records their ids). */
+  onStart(fn: () => void): void {
+    this.#onStart = fn;
   }
 
   /** Starts `node <bin> <args…>` with its output going to `logFile`. */
@@ -76,6 +82,7 @@ export class AgentProcesses {
       if (!this.#stopping) this.#onUnexpectedExit(agent, code);
     });
     this.#running.push(agent);
+    this.#onStart();
     return agent;
   }
 

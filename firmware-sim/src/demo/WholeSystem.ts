@@ -4,6 +4,7 @@ import { AgentProcesses, BINS } from './AgentProcesses.js';
 import { type DemoFleet, demoFleet } from './DemoFleet.js';
 import { type DemoCredentials, DemoLayout, DISPATCH_USER, provisionCloud } from './DemoProvisioning.js';
 import { DispatchDesk } from './DispatchDesk.js';
+import { LeftoverAgents } from './LeftoverAgents.js';
 import { accepts, choosePort } from './ports.js';
 import { SimulatedTruckRig, truckAgentConfig } from './SimulatedTruckRig.js';
 
@@ -56,9 +57,11 @@ export class WholeSystem {
   readonly rigs: SimulatedTruckRig[] = [];
   desk: DispatchDesk | null = null;
   #stopped = false;
+  readonly #leftovers: LeftoverAgents;
 
   constructor(private readonly o: WholeSystemOptions) {
     this.layout = new DemoLayout(resolve(o.dataDir));
+    this.#leftovers = new LeftoverAgents(join(this.layout.root, 'agents.pid.json'), this.layout.root);
     const today = new Date().toISOString().slice(0, 10);
     this.fleet = demoFleet({ binsPerRoute: o.binsPerRoute, date: today });
   }
@@ -67,8 +70,11 @@ export class WholeSystem {
   async start(): Promise<WholeSystemEndpoints> {
     const { o, layout, fleet } = this;
     const since = `${new Date().getUTCFullYear()}-01-01`;
-    const credentials = await provisionCloud(layout, fleet, since);
     const notes: string[] = [];
+    const ended = await this.#leftovers.end();
+    if (ended > 0) o.out(`! ended ${ended} agent(s) a killed earlier run had left running`);
+    const credentials = await provisionCloud(layout, fleet, since);
+    this.agents.onStart(() => this.#leftovers.record(this.agents.pids()));
     const handedOut = new Set<number>();
     const mqttPort = await choosePort(
       HOST,
@@ -240,6 +246,7 @@ export class WholeSystem {
     await Promise.all(this.rigs.map((r) => r.stop()));
     await this.desk?.close().catch(() => {});
     await this.agents.stop(['cloud']);
+    this.#leftovers.clear();
     await writeFile(
       join(this.layout.root, 'summary.json'),
       `${JSON.stringify(this.summary(), null, 2)}\n`,

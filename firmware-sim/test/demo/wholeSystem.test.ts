@@ -40,7 +40,10 @@ class DemoRun {
   readonly exited: Promise<number | null>;
   readonly proc: ChildProcess;
 
-  constructor(readonly dataDir: string) {
+  constructor(
+    readonly dataDir: string,
+    extra: string[] = [],
+  ) {
     this.proc = spawn(
       process.execPath,
       [
@@ -64,6 +67,7 @@ class DemoRun {
         '1',
         '--log-level',
         'warn',
+        ...extra,
       ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -213,6 +217,25 @@ describe.skipIf(!haveSocat)('the whole system in one command (releve-sim demo)',
     );
     r.proc.kill('SIGTERM');
     expect(await r.exited).toBe(0);
+    expect(processesNaming(d)).toEqual([]);
+  }, 300_000);
+
+  it('a run killed with SIGKILL leaves its agents; the next run on the data directory ends them', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'releve-demo-'));
+    const d = dir;
+    const killed = new DemoRun(d);
+    run = killed;
+    await waitFor(() => killed.has('Ctrl-C stops everything'), 120_000, 'the first run');
+    killed.proc.kill('SIGKILL');
+    await killed.exited;
+    // the agents outlive it (own process groups); socat ends with its input
+    await waitFor(() => !processesNaming(d).some((p) => p.cmd.startsWith('socat')), 30_000, 'socat to end');
+    expect(processesNaming(d).filter((p) => p.cmd.includes('/bin/releve-')).length).toBe(6);
+
+    const next = new DemoRun(d, ['--duration-s', '3']);
+    run = next;
+    expect(await next.exited).toBe(0);
+    expect(next.has('ended 6 agent(s) a killed earlier run had left running')).toBe(true);
     expect(processesNaming(d)).toEqual([]);
   }, 300_000);
 });
