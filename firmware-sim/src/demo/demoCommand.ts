@@ -40,7 +40,7 @@ export function banner(e: WholeSystemEndpoints, system: WholeSystem, speed: numb
     `  Cab displays   ${Object.entries(e.cabUrls)
       .map(([id, url]) => `${id} ${url}`)
       .join('   ')}`,
-    '  API tokens (header "Authorization: Bearer <token>"):',
+    `  Tokens (log in at ${e.httpUrl}login, or header "Authorization: Bearer <token>" for the API):`,
     ...DEMO_ROLES.map((r) => `    ${r.padEnd(16)} ${e.credentials.tokens[r] ?? '?'}`),
     `  Trucks         ${fleet.trucks.map((t) => t.truckId).join(', ')}: ${bins} bins and ${unloads} unload trip(s) each (releve-truck on socat ptys)`,
     `  Gateways       ${fleet.gateways.map((g) => g.gatewayId).join(', ')}: ${fleet.beacons.length} beacons (three low on battery, one silent, one cloned) (releve-gateway --simulate)`,
