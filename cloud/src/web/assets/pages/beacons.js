@@ -279,13 +279,13 @@ function renderReport() {
         'a',
         {
           href: `${base}&format=csv&dialect=excel-fr`,
-          download: `disponibilite-balises-${m}.csv`,
+          download: '',
           id: 'download-availability',
         },
         t('beacons.downloadExcel'),
       ),
       ' · ',
-      h('a', { href: `${base}&format=csv`, download: `availability-${m}.csv` }, t('beacons.downloadCsv')),
+      h('a', { href: `${base}&format=csv`, download: '' }, t('beacons.downloadCsv')),
     );
     try {
       const r = await api(base);
