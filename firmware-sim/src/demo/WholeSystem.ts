@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AgentProcesses, BINS } from './AgentProcesses.js';
-import { type DemoFleet, demoFleet } from './DemoFleet.js';
+import { type DemoFleet, type DemoGateway, type DemoTruck, demoFleet } from './DemoFleet.js';
 import { type DemoCredentials, DemoLayout, DISPATCH_USER, provisionCloud } from './DemoProvisioning.js';
 import { DispatchDesk } from './DispatchDesk.js';
 import { LeftoverAgents } from './LeftoverAgents.js';
@@ -42,6 +42,14 @@ export interface WholeSystemEndpoints {
 }
 
 const HOST = '127.0.0.1';
+
+/** What starting the devices needs from the start-up so far. */
+interface RunContext {
+  credentials: DemoCredentials;
+  mqttUrl: string;
+  handedOut: Set<number>;
+  notes: string[];
+}
 
 /**
  * The whole system on one machine with simulated devices: the cloud (`releve-cloud serve`),
@@ -87,6 +95,49 @@ export class WholeSystem {
     const mqttUrl = `mqtt://${HOST}:${mqttPort}`;
     this.agents.onUnexpectedExit((a, code) => o.out(`! ${a.name} exited (${code}) — see ${a.logFile}`));
 
+    await this.#startCloud(mqttPort, httpPort);
+
+    const desk = new DispatchDesk(mqttUrl, DISPATCH_USER, credentials.mqtt[DISPATCH_USER] ?? '');
+    this.desk = desk;
+    await desk.connect();
+    await desk.pushCommands(fleet);
+
+    const run: RunContext = { credentials, mqttUrl, handedOut, notes };
+    const cabUrls: Record<string, string> = {};
+    for (const [i, truck] of fleet.trucks.entries())
+      cabUrls[truck.truckId] = await this.#startTruck(truck, i, run);
+    for (const gw of fleet.gateways) await this.#startGateway(gw, run);
+
+    for (const rig of this.rigs) {
+      await waitUntil(
+        () => rig.hostReady || this.#stopped,
+        90_000,
+        `${rig.truck.truckId} to set its lifter board up`,
+      );
+      rig.drive();
+    }
+    const httpServed = await waitUntil(() => accepts(HOST, httpPort), 3_000, 'http').then(
+      () => true,
+      () => false,
+    );
+    const endpoints: WholeSystemEndpoints = {
+      mqttUrl,
+      httpUrl: `http://${HOST}:${httpPort}/`,
+      httpServed,
+      cabUrls,
+      credentials,
+      notes,
+      dataDir: layout.root,
+      logDir: layout.logDir,
+    };
+    const { credentials: _secrets, ...shown } = endpoints;
+    await writeFile(join(layout.root, 'endpoints.json'), `${JSON.stringify(shown, null, 2)}\n`);
+    return endpoints;
+  }
+
+  /** The cloud process, on its own configuration file; resolves once its broker accepts connections. */
+  async #startCloud(mqttPort: number, httpPort: number): Promise<void> {
+    const { o, layout } = this;
     const cloudConfig = join(layout.cloudDir, 'cloud.json');
     await writeFile(
       cloudConfig,
@@ -118,103 +169,75 @@ export class WholeSystem {
       'the cloud broker',
     );
     if (cloud.hasExited()) throw new Error(`the cloud did not start: see ${cloud.logFile}`);
+  }
 
-    const desk = new DispatchDesk(mqttUrl, DISPATCH_USER, credentials.mqtt[DISPATCH_USER] ?? '');
-    this.desk = desk;
-    await desk.connect();
-    await desk.pushCommands(fleet);
-
-    const cabUrls: Record<string, string> = {};
-    for (const [i, truck] of fleet.trucks.entries()) {
-      const dir = layout.deviceDir('trucks', truck.truckId);
-      await mkdir(dir, { recursive: true });
-      const rig = new SimulatedTruckRig(truck, o.speed, dir);
-      this.rigs.push(rig);
-      const ttys = await rig.plugIn();
-      const passwordFile = join(dir, 'password');
-      await writeFile(passwordFile, `${credentials.mqtt[truck.truckId] ?? ''}\n`, { mode: 0o600 });
-      const cabPort = await choosePort(
-        HOST,
-        o.cabPort === 0 ? 0 : o.cabPort + i,
-        `cab display of ${truck.truckId}`,
-        handedOut,
-        notes,
-      );
-      cabUrls[truck.truckId] = `http://${HOST}:${cabPort}/`;
-      const config = join(dir, 'truck.json');
-      const cfg = truckAgentConfig({
-        truck,
-        ttys,
-        dataDir: join(dir, 'data'),
-        brokerUrl: mqttUrl,
-        passwordFile,
-        speed: o.speed,
-        cabPort,
-      });
-      await writeFile(config, JSON.stringify(cfg, null, 2));
-      this.agents.start(truck.truckId, BINS.truck, ['run', '--config', config], layout.log(truck.truckId), {
-        LOG_LEVEL: o.logLevel,
-      });
-      rig.on('unload', () => o.out(`${truck.truckId}: unloaded at the treatment site`));
-      rig.on('done', () => o.out(`${truck.truckId}: round finished`));
-    }
-
-    for (const gw of fleet.gateways) {
-      const dir = layout.deviceDir('gateways', gw.gatewayId);
-      await mkdir(dir, { recursive: true });
-      const passwordFile = join(dir, 'password');
-      await writeFile(passwordFile, `${credentials.mqtt[gw.gatewayId] ?? ''}\n`, { mode: 0o600 });
-      const config = join(dir, 'gateway.json');
-      await writeFile(
-        config,
-        JSON.stringify(
-          {
-            gatewayId: gw.gatewayId,
-            dataDir: join(dir, 'data'),
-            broker: { url: mqttUrl, passwordFile },
-            batchIntervalS: Math.max(1, Math.round(10 / o.speed)),
-            healthIntervalS: Math.max(5, Math.round(60 / o.speed)),
-          },
-          null,
-          2,
-        ),
-      );
-      const args = ['run', '--config', config, '--simulate', '--phones', String(o.phones)];
-      if (gw.clone) args.push('--clone');
-      const listed = fleet.beacons.filter((b) => b.gateways.includes(gw.gatewayId));
-      const ids = (what: string) => listed.filter((b) => b.simulated === what).map((b) => b.beaconId);
-      if (ids('low-battery').length > 0) args.push('--low-battery', ids('low-battery').join(','));
-      if (ids('silent').length > 0) args.push('--silent', ids('silent').join(','));
-      this.agents.start(gw.gatewayId, BINS.gateway, args, layout.log(gw.gatewayId), {
-        LOG_LEVEL: o.logLevel,
-      });
-    }
-
-    for (const rig of this.rigs) {
-      await waitUntil(
-        () => rig.hostReady || this.#stopped,
-        90_000,
-        `${rig.truck.truckId} to set its lifter board up`,
-      );
-      rig.drive();
-    }
-    const httpServed = await waitUntil(() => accepts(HOST, httpPort), 3_000, 'http').then(
-      () => true,
-      () => false,
+  /** One truck: its simulated devices on ptys, then its agent; resolves with its cab screen URL. */
+  async #startTruck(truck: DemoTruck, i: number, run: RunContext): Promise<string> {
+    const { o, layout } = this;
+    const dir = layout.deviceDir('trucks', truck.truckId);
+    await mkdir(dir, { recursive: true });
+    const rig = new SimulatedTruckRig(truck, o.speed, dir);
+    this.rigs.push(rig);
+    const ttys = await rig.plugIn();
+    const passwordFile = join(dir, 'password');
+    await writeFile(passwordFile, `${run.credentials.mqtt[truck.truckId] ?? ''}\n`, { mode: 0o600 });
+    const cabPort = await choosePort(
+      HOST,
+      o.cabPort === 0 ? 0 : o.cabPort + i,
+      `cab display of ${truck.truckId}`,
+      run.handedOut,
+      run.notes,
     );
-    const endpoints: WholeSystemEndpoints = {
-      mqttUrl,
-      httpUrl: `http://${HOST}:${httpPort}/`,
-      httpServed,
-      cabUrls,
-      credentials,
-      notes,
-      dataDir: layout.root,
-      logDir: layout.logDir,
-    };
-    const { credentials: _secrets, ...shown } = endpoints;
-    await writeFile(join(layout.root, 'endpoints.json'), `${JSON.stringify(shown, null, 2)}\n`);
-    return endpoints;
+    const config = join(dir, 'truck.json');
+    const cfg = truckAgentConfig({
+      truck,
+      ttys,
+      dataDir: join(dir, 'data'),
+      brokerUrl: run.mqttUrl,
+      passwordFile,
+      speed: o.speed,
+      cabPort,
+    });
+    await writeFile(config, JSON.stringify(cfg, null, 2));
+    this.agents.start(truck.truckId, BINS.truck, ['run', '--config', config], layout.log(truck.truckId), {
+      LOG_LEVEL: o.logLevel,
+    });
+    rig.on('unload', () => o.out(`${truck.truckId}: unloaded at the treatment site`));
+    rig.on('done', () => o.out(`${truck.truckId}: round finished`));
+    return `http://${HOST}:${cabPort}/`;
+  }
+
+  /** One gateway on its simulated zone. */
+  async #startGateway(gw: DemoGateway, run: RunContext): Promise<void> {
+    const { o, layout, fleet } = this;
+    const dir = layout.deviceDir('gateways', gw.gatewayId);
+    await mkdir(dir, { recursive: true });
+    const passwordFile = join(dir, 'password');
+    await writeFile(passwordFile, `${run.credentials.mqtt[gw.gatewayId] ?? ''}\n`, { mode: 0o600 });
+    const config = join(dir, 'gateway.json');
+    await writeFile(
+      config,
+      JSON.stringify(
+        {
+          gatewayId: gw.gatewayId,
+          dataDir: join(dir, 'data'),
+          broker: { url: run.mqttUrl, passwordFile },
+          batchIntervalS: Math.max(1, Math.round(10 / o.speed)),
+          healthIntervalS: Math.max(5, Math.round(60 / o.speed)),
+        },
+        null,
+        2,
+      ),
+    );
+    const args = ['run', '--config', config, '--simulate', '--phones', String(o.phones)];
+    if (gw.clone) args.push('--clone');
+    const listed = fleet.beacons.filter((b) => b.gateways.includes(gw.gatewayId));
+    const ids = (what: string) => listed.filter((b) => b.simulated === what).map((b) => b.beaconId);
+    if (ids('low-battery').length > 0) args.push('--low-battery', ids('low-battery').join(','));
+    if (ids('silent').length > 0) args.push('--silent', ids('silent').join(','));
+    this.agents.start(gw.gatewayId, BINS.gateway, args, layout.log(gw.gatewayId), {
+      LOG_LEVEL: o.logLevel,
+    });
   }
 
   /** What the dispatch desk saw through the cloud's broker, as plain JSON. */
