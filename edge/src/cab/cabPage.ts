@@ -122,6 +122,7 @@ body{padding:16px;display:grid;gap:16px;grid-template-columns:1fr 1fr;grid-templ
 #link.connected{color:#5dff7a}#link.disconnected,#link.connecting,#link.stopped{color:#ff6b6b}
 button{font-size:26px;padding:8px 18px;background:#222;color:#fff;border:2px solid #fff;border-radius:8px}
 #lost{display:none;color:#ff6b6b}#lost.on{display:inline}
+@media (max-width:700px){body{grid-template-columns:1fr;grid-template-areas:"advice" "weight" "volume" "lift" "alert" "foot"}#advice h1{font-size:64px}}
 `;
 
 const SCRIPT = `

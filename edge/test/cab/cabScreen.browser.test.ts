@@ -113,6 +113,12 @@ describe.skipIf(!haveChromium)('cab screen in real headless Chromium', () => {
       expect(await page.getByTestId('reason').textContent()).toBe('Payload close to the limit');
       expect(await page.getByTestId('link').textContent()).toMatch(/^(disconnected|connecting…)$/);
       await page.screenshot({ path: join(SHOTS, 'cab-go-unload-en.png') });
+      // a phone-sized screen in portrait: one column, the advice still on top and whole
+      await page.setViewportSize({ width: 600, height: 1000 });
+      const box = await advice.boundingBox();
+      expect(box?.y).toBeLessThan(50);
+      expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(600);
+      await page.screenshot({ path: join(SHOTS, 'cab-go-unload-portrait.png') });
       expect(external).toEqual([]);
     } finally {
       driver.stop();
