@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { PtyDeviceLink } from '../pty/PtyDeviceLink.js';
 import { type DrivenLift, RouteDriver } from '../truck/RouteDriver.js';
 import { SimulatedTruck } from '../truck/SimulatedTruck.js';
+import type { RouteFile } from '../truck/RouteFile.js';
 import type { DemoTruck } from './DemoFleet.js';
+
+/** What the simulated driver reads on the cab screen (`GET /view`, the agent's `CabView`). */
+interface CabViewLike {
+  advice: { action: 'continue' | 'unload'; reason: string };
+  lastLift: { startedAt: string } | null;
+}
 
 /** Serial paths of one simulated truck's devices (real ptys made by socat). */
 export interface TruckTtys {
@@ -32,6 +39,7 @@ export class SimulatedTruckRig extends EventEmitter<RigEvents> {
   readonly #ttyPaths: string[];
   readonly #driver: RouteDriver;
   #running: Promise<void> | null = null;
+  #stopped = false;
 
   /**
    * @param ttyDir where the tty links go (the truck's directory in the demo data directory, so
@@ -66,7 +74,6 @@ export class SimulatedTruckRig extends EventEmitter<RigEvents> {
     });
     this.#driver.on('lift-done', (l) => this.emit('lift', l));
     this.#driver.on('unload', () => this.emit('unload'));
-    this.#driver.on('done', () => this.emit('done'));
   }
 
   /** Starts socat for each device; resolves with the tty paths the agent opens. */
@@ -82,13 +89,61 @@ export class SimulatedTruckRig extends EventEmitter<RigEvents> {
     return this.sim.board.isReportingDigital(2);
   }
 
-  /** Starts driving the round (once). */
-  drive(): void {
-    this.#running ??= this.#driver.run(this.truck.route);
+  /**
+   * Starts driving the round (once). With the agent's cab screen (`viewUrl`, its `/view`), the
+   * simulated driver does what the screen says: before each bin it looks at the advice and goes
+   * to unload when told to. Without it, it follows the unload stops written in the route.
+   */
+  drive(viewUrl?: string): void {
+    this.#running ??= (viewUrl ? this.#followAdvice(viewUrl) : this.#driver.run(this.truck.route)).then(
+      () => {
+        if (!this.#stopped) this.emit('done');
+      },
+    );
+  }
+
+  async #followAdvice(viewUrl: string): Promise<void> {
+    const route = this.truck.route;
+    const bins = route.stops.filter((s) => s.type === 'bin');
+    const site = route.stops.find((s) => s.type === 'unload') ?? { type: 'unload' as const };
+    const one = (stop: RouteFile['stops'][number]) => this.#driver.run({ ...route, stops: [stop] });
+    let lastSeen: string | null = null;
+    let loaded = false;
+    for (const bin of bins) {
+      if (this.#stopped) return;
+      if (loaded) {
+        const view = await this.#viewAfterLift(viewUrl, lastSeen);
+        lastSeen = view?.lastLift?.startedAt ?? lastSeen;
+        if (view?.advice.action === 'unload') {
+          await one(site);
+          loaded = false;
+        }
+      }
+      await one(bin);
+      loaded = true;
+    }
+    if (!this.#stopped) await one(site);
+  }
+
+  /** The cab view once it shows a lift newer than `after` (up to 2 s: a missed lift books nothing). */
+  async #viewAfterLift(viewUrl: string, after: string | null): Promise<CabViewLike | null> {
+    const until = Date.now() + 2000;
+    let view: CabViewLike | null = null;
+    while (!this.#stopped) {
+      try {
+        view = (await (await fetch(viewUrl)).json()) as CabViewLike;
+      } catch {
+        return null;
+      }
+      if ((view.lastLift?.startedAt ?? null) !== after || Date.now() > until) return view;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return view;
   }
 
   /** Stops driving, the devices and socat; no process is left behind. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#driver.stop();
     await this.#running;
     this.sim.stop();

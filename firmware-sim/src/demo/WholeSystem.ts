@@ -114,7 +114,7 @@ export class WholeSystem {
         90_000,
         `${rig.truck.truckId} to set its lifter board up`,
       );
-      rig.drive();
+      rig.drive(`${cabUrls[rig.truck.truckId]}view`);
     }
     const httpServed = await waitUntil(() => accepts(HOST, httpPort), 3_000, 'http').then(
       () => true,
