@@ -84,13 +84,7 @@ export class WholeSystem {
     const credentials = await provisionCloud(layout, fleet, since);
     this.agents.onStart(() => this.#leftovers.record(this.agents.pids()));
     const handedOut = new Set<number>();
-    const mqttPort = await choosePort(
-      HOST,
-      o.mqttPort,
-      'MQTT: another broker listens there, Mosquitto on the development machine',
-      handedOut,
-      notes,
-    );
+    const mqttPort = await choosePort(HOST, o.mqttPort, 'MQTT, Mosquitto probably', handedOut, notes);
     const httpPort = await choosePort(HOST, o.httpPort, 'HTTP', handedOut, notes);
     const mqttUrl = `mqtt://${HOST}:${mqttPort}`;
     this.agents.onUnexpectedExit((a, code) => o.out(`! ${a.name} exited (${code}) — see ${a.logFile}`));

@@ -30,7 +30,6 @@ interface DemoFlags {
 export function banner(e: WholeSystemEndpoints, system: WholeSystem, speed: number): string[] {
   const { fleet } = system;
   const bins = fleet.trucks[0]?.route.stops.filter((s) => s.type === 'bin').length ?? 0;
-  const unloads = fleet.trucks[0]?.route.stops.filter((s) => s.type === 'unload').length ?? 0;
   return [
     '',
     `Relevé — the whole system on simulated devices${speed === 1 ? '' : ` (×${speed} real time)`}`,
@@ -42,7 +41,7 @@ export function banner(e: WholeSystemEndpoints, system: WholeSystem, speed: numb
       .join('   ')}`,
     `  Tokens (log in at ${e.httpUrl}login, or header "Authorization: Bearer <token>" for the API):`,
     ...DEMO_ROLES.map((r) => `    ${r.padEnd(16)} ${e.credentials.tokens[r] ?? '?'}`),
-    `  Trucks         ${fleet.trucks.map((t) => t.truckId).join(', ')}: ${bins} bins and ${unloads} unload trip(s) each (releve-truck on socat ptys)`,
+    `  Trucks         ${fleet.trucks.map((t) => t.truckId).join(', ')}: ${bins} bins each, unloading when the cab screen says so (releve-truck on socat ptys)`,
     `  Gateways       ${fleet.gateways.map((g) => g.gatewayId).join(', ')}: ${fleet.beacons.length} beacons (three low on battery, one silent, one cloned) (releve-gateway --simulate)`,
     `  Data and logs  ${e.dataDir}   (logs in ${e.logDir}, secrets in credentials.json)`,
     '  Ctrl-C stops everything.',
