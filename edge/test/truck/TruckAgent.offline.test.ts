@@ -36,7 +36,7 @@ describe.skipIf(!hasMosquitto)('TruckAgent with the broker unreachable for a day
       await rig.agent.start();
       await waitFor(() => rig.truck.board.isReportingDigital(2), 30_000, 'lifter board handshake');
       await driver.run(route);
-      await waitFor(() => rig.agent.recorder.health().lifts === BINS, 30_000, 'every lift booked');
+      await waitFor(() => rig.agent.recorder.health().lifts === BINS, 120_000, 'every lift booked');
       const booked = rig.agent.outbox.lastSeq();
       expect(rig.agent.outbox.backlog()).toBe(booked);
       expect(rig.agent.link.status().state).not.toBe('connected');
