@@ -189,7 +189,8 @@ describe('store reads', () => {
     store.writeBatch([status(3), status(1), status(2)]);
     expect(store.reads.latestTruckStatus('t1')?.seq).toBe(3);
     expect(store.reads.latestTruckStatuses().map((s) => [s.truck_id, s.seq])).toEqual([['t1', 3]]);
-    expect((store.reads.latestTruckStatuses()[0]?.body as { liftsThisTrip: number }).liftsThisTrip).toBe(3);
+    const latest = store.reads.latestTruckStatuses()[0];
+    expect((latest?.body as { liftsThisTrip: number } | undefined)?.liftsThisTrip).toBe(3);
     expect(store.reads.fleet().map((t) => [t.deviceId, t.online])).toEqual([
       ['t1', null],
       ['t2', null],
