@@ -28,7 +28,8 @@ export interface Period {
   to: string;
 }
 
-interface LiftRow {
+/** A row of `lifts` joined with the bin (and payer) its tag belonged to at the lift. */
+export interface LiftRow {
   event_id: string;
   truck_id: string;
   seq: number;
@@ -60,7 +61,8 @@ FROM lifts l
 LEFT JOIN bins b ON b.tag_id = l.tag_id AND b.valid_from <= l.started_at
   AND (b.valid_to IS NULL OR b.valid_to > l.started_at)`;
 
-function toLift(r: LiftRow): StoredLift {
+/** The stored lift of a row (the API's lift pages use it too). */
+export function toLift(r: LiftRow): StoredLift {
   const tag: BinTag | null =
     r.tag_id && r.tag_scheme ? { scheme: r.tag_scheme as BinTag['scheme'], id: r.tag_id } : null;
   const lift: StoredLift = {
