@@ -1,11 +1,7 @@
 import type {
   BeaconTelemetry,
-  BinTag,
   GatewayHealth,
-  LiftEvent,
-  LiftFlag,
   OnlineState,
-  Position,
   TruckStatus,
 } from '@releve/shared';
 import type Database from 'better-sqlite3';
