@@ -64,6 +64,9 @@ describe.skipIf(!socat)('LifterBoard on a real tty (socat pty) with the real bin
     await link.replug();
     await waitFor(() => ready.length === 1, 20_000, 'a new handshake on the new tty');
     expect(transport.reopens).toBe(1);
+    // The new session starts from a fresh baseline: a clamp already closed in the board's first
+    // report would be a state, not an edge, so wait for the open clamp to be reported first.
+    await waitFor(() => lifter.sensors.clampClosed === false, 10_000, 'baseline after the replug');
     sim.setDigital(clamp.pin, 1);
     await waitFor(() => events.length === 5, 10_000, 'hooked after the replug');
     expect(events.at(-1)?.signal).toBe('hooked');
