@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/cli/releve-gateway.ts');
-await main(process.argv.slice(2));
+// The compiled bundle when it is up to date, else the TypeScript sources (bin/launch.js).
+import { launch } from './launch.js';
+
+await launch('releve-gateway', process.argv.slice(2));
