@@ -12,8 +12,11 @@
  *   BENCH_MESSAGES=100000 BENCH_DEVICES=20 BENCH_ROUNDS=5 BENCH_LATENCY_S=20 npm run bench:ingest
  *   BENCH_SYNC=normal npm run bench:ingest     # WAL without fsync per commit
  *   BENCH_WRITER=inline npm run bench:ingest   # validation and writes on the event loop
+ *   BENCH_RAW=0 node --import tsx --cpu-prof bench/ingest.bench.ts   # end to end only, to profile it
  *
  * Each truck keeps at most 200 unacknowledged PUBLISHes in flight (a real agent's outbox window).
+ * Each round also reports the CPU time per message of the cloud process (broker and writer
+ * thread together) and of the trucks' process: on the 2-core machine their sum bounds the rate.
  * Rounds alternate raw / end to end, each on a fresh broker (sessions in memory, see
  * startBroker) and a fresh store; medians are reported.
  */
@@ -42,6 +45,8 @@ const WINDOW = 200;
 const SYNC = process.env.BENCH_SYNC === 'normal' ? 'normal' : 'full';
 /** `thread` (default, as the cloud runs) or `inline` (writes on the event loop). */
 const WRITER = process.env.BENCH_WRITER === 'inline' ? 'inline' : 'thread';
+/** `0`: end-to-end rounds only (no raw baseline, no ratio), e.g. to profile the ingest. */
+const RAW = process.env.BENCH_RAW !== '0';
 const silent = pino({ level: 'silent' });
 const trucks = Array.from({ length: DEVICES }, (_, i) => `bench-truck-${i + 1}`);
 
@@ -103,8 +108,11 @@ class TruckFleet {
   ready(): Promise<void> {
     return this.#ask({ cmd: 'connect' });
   }
-  /** Publishes `total` lifts as fast as the window allows; resolves with the start time (epoch ms). */
-  burst(total: number): Promise<{ startedAt: number; ids: string[] }> {
+  /**
+   * Publishes `total` lifts as fast as the window allows; resolves with the start time (epoch ms)
+   * and the CPU time the trucks' process spent (µs).
+   */
+  burst(total: number): Promise<{ startedAt: number; cpuUs: number }> {
     return this.#ask({ cmd: 'burst', total });
   }
   /** Publishes at `perSecond` for `seconds`; resolves with each lift's id and send time (epoch ms). */
@@ -148,8 +156,15 @@ function waitUntil(check: () => boolean): Promise<void> {
   });
 }
 
-/** Broker forwarding to a subscriber that does nothing: msg/s. */
-async function rawRound(total: number): Promise<number> {
+/** A round's rate (msg/s) and CPU time per message (µs) of the cloud's and the trucks' processes. */
+interface RoundFigures {
+  rate: number;
+  cloudCpuUs: number;
+  trucksCpuUs: number;
+}
+
+/** Broker forwarding to a subscriber that does nothing. */
+async function rawRound(total: number): Promise<RoundFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'releve-bench-ingest-'));
   const { broker, url } = await startBroker();
   const sub = await mqtt.connectAsync(url, { clientId: 'noop-subscriber', clean: false, protocolVersion: 4 });
@@ -160,14 +175,16 @@ async function rawRound(total: number): Promise<number> {
   });
   const fleet = new TruckFleet(url);
   await fleet.ready();
-  const { startedAt } = await fleet.burst(total);
+  const cpu = process.cpuUsage();
+  const { startedAt, cpuUs } = await fleet.burst(total);
   await waitUntil(() => received >= total);
   const rate = total / ((now() - startedAt) / 1000);
+  const used = process.cpuUsage(cpu);
   await fleet.stop();
   await sub.endAsync();
   await broker.stop();
   rmSync(dir, { recursive: true, force: true });
-  return rate;
+  return { rate, cloudCpuUs: (used.user + used.system) / total, trucksCpuUs: cpuUs / total };
 }
 
 /** `door` (default, what serve runs): the ingest at the broker's door; `subscriber`: the MQTT consumer. */
@@ -211,8 +228,8 @@ async function withIngest<T>(f: (ingest: BenchIngest, store: Store, url: string)
   }
 }
 
-/** Published → committed in the store: msg/s, and the mean batch size. */
-async function endToEndRound(total: number): Promise<{ rate: number; batch: number }> {
+/** Published → committed in the store, and the mean batch size. */
+async function endToEndRound(total: number): Promise<RoundFigures & { batch: number }> {
   return withIngest(async (ingest, store, url) => {
     let stored = 0;
     ingest.events.on('stored', () => {
@@ -220,14 +237,21 @@ async function endToEndRound(total: number): Promise<{ rate: number; batch: numb
     });
     const fleet = new TruckFleet(url);
     await fleet.ready();
-    const { startedAt } = await fleet.burst(total);
+    const cpu = process.cpuUsage();
+    const { startedAt, cpuUs } = await fleet.burst(total);
     await waitUntil(() => stored >= total);
     const rate = total / ((now() - startedAt) / 1000);
+    const used = process.cpuUsage(cpu);
     await fleet.stop();
     if (store.reads.count('lifts') !== total)
       throw new Error(`stored ${store.reads.count('lifts')} of ${total}`);
     const s = ingest.stats();
-    return { rate, batch: s.stored / Math.max(1, s.batches) };
+    return {
+      rate,
+      batch: s.stored / Math.max(1, s.batches),
+      cloudCpuUs: (used.user + used.system) / total,
+      trucksCpuUs: cpuUs / total,
+    };
   });
 }
 
@@ -260,25 +284,27 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
-  const raw: number[] = [];
-  const e2e: number[] = [];
-  const batches: number[] = [];
+  const raw: RoundFigures[] = [];
+  const e2e: RoundFigures[] = [];
+  const cpu = (f: RoundFigures) =>
+    `CPU/msg cloud ${f.cloudCpuUs.toFixed(1)} µs + trucks ${f.trucksCpuUs.toFixed(1)} µs`;
   for (let r = 1; r <= ROUNDS; r++) {
-    raw.push(await rawRound(MESSAGES));
+    const w = RAW ? await rawRound(MESSAGES) : null;
+    if (w) raw.push(w);
     const e = await endToEndRound(MESSAGES);
-    e2e.push(e.rate);
-    batches.push(e.batch);
+    e2e.push(e);
     console.log(
-      `  round ${r}: raw ${fmt(raw[raw.length - 1] ?? 0)} msg/s, end to end ${fmt(e.rate)} msg/s (mean batch ${e.batch.toFixed(0)})`,
+      `  round ${r}: ${w ? `raw ${fmt(w.rate)} msg/s (${cpu(w)}), ` : ''}end to end ${fmt(e.rate)} msg/s (${cpu(e)}; mean batch ${e.batch.toFixed(0)})`,
     );
   }
-  const rawRate = median(raw);
-  const e2eRate = median(e2e);
-  console.log(`broker raw forwarding to a no-op subscriber: ${fmt(rawRate)} msg/s (median)`);
+  const rawRate = median(raw.map((f) => f.rate));
+  const e2eRate = median(e2e.map((f) => f.rate));
+  if (RAW) console.log(`broker raw forwarding to a no-op subscriber: ${fmt(rawRate)} msg/s (median)`);
   console.log(`end to end, published → durably stored:    ${fmt(e2eRate)} msg/s (median)   target ≥ 20,000`);
-  console.log(
-    `ratio end to end / raw:                     ${((100 * e2eRate) / rawRate).toFixed(1)} %   target ≥ 70 %`,
-  );
+  if (RAW)
+    console.log(
+      `ratio end to end / raw:                     ${((100 * e2eRate) / rawRate).toFixed(1)} %   target ≥ 70 %`,
+    );
   const lat = await latencyRun(1000, LATENCY_S);
   console.log(
     `latency publish → committed at 1,000 msg/s for ${LATENCY_S} s (${fmt(lat.length)} lifts): p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms   target p99 ≤ 50 ms`,
@@ -298,8 +324,10 @@ async function trucksProcess(url: string): Promise<void> {
     } else if (m.cmd === 'burst') {
       const lifts = traffic(m.total ?? 0);
       const startedAt = now();
+      const cpu = process.cpuUsage();
       await publishAll(clients, lifts);
-      reply({ startedAt });
+      const used = process.cpuUsage(cpu);
+      reply({ startedAt, cpuUs: used.user + used.system });
     } else if (m.cmd === 'steady') {
       const perSecond = m.perSecond ?? 1000;
       const total = perSecond * (m.seconds ?? 10);
