@@ -5,7 +5,8 @@ import {
   daysBetween,
   daysInYear,
   intersect,
-  localDay,
+  LocalDays,
+  utcMillis,
 } from './BillingPeriod.js';
 import {
   type BillingAccount,
@@ -55,6 +56,11 @@ export interface BillingInput {
   tariff: TariffPlanFile;
   registry: BillingRegistry;
   lifts: Iterable<BillableLift>;
+  /**
+   * The source guarantees one lift per id (the store's primary key on `event_id`): the engine
+   * then skips duplicate detection, which would otherwise hold every lift of the period at once.
+   */
+  uniqueIds?: boolean;
   /** Today's local day; a period not yet ended is refused unless `provisional`. */
   today: string;
   /** Compute an open period anyway (household statement projections); never for export. */
@@ -79,10 +85,66 @@ interface Holder {
   building: BillingRegistry['buildings'][number] | null;
 }
 
-interface BilledLift {
-  lift: BillableLift;
-  day: string;
-  holding: BinHolding;
+/**
+ * The lifts to bill, in columns: a period holds up to millions of them, and objects per lift
+ * cost the garbage collector more than the whole computation. Row `i` is one lift.
+ */
+class BilledLifts {
+  length = 0;
+  readonly ids: string[] = [];
+  readonly days: string[] = [];
+  times = new Float64Array(1024);
+  nets = new Float64Array(1024);
+  belowMinimum = new Uint8Array(1024);
+  holdings = new Int32Array(1024);
+
+  push(id: string, time: number, day: string, net: number, belowMinimum: boolean, holding: number): void {
+    const i = this.length++;
+    if (i === this.times.length) this.grow();
+    this.ids.push(id);
+    this.days.push(day);
+    this.times[i] = time;
+    this.nets[i] = net;
+    this.belowMinimum[i] = belowMinimum ? 1 : 0;
+    this.holdings[i] = holding;
+  }
+
+  /** Time order, then id: a total order (ids are unique once duplicates are set aside). */
+  readonly order = (a: number, b: number): number =>
+    this.times[a]! - this.times[b]! || cmp(this.ids[a]!, this.ids[b]!);
+
+  /**
+   * Row numbers grouped by holding (`byHolding[start[h]…start[h+1])` are holding `h`'s), each
+   * group in time order. A counting sort, then small sorts: no global sort of millions.
+   */
+  groupByHolding(holdings: number): { byHolding: Int32Array; start: Int32Array } {
+    const start = new Int32Array(holdings + 1);
+    for (let i = 0; i < this.length; i++) start[this.holdings[i]! + 1]! += 1;
+    for (let h = 0; h < holdings; h++) start[h + 1]! += start[h]!;
+    const next = start.slice(0, holdings);
+    const byHolding = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) byHolding[next[this.holdings[i]!]!++] = i;
+    for (let h = 0; h < holdings; h++) {
+      if (start[h + 1]! - start[h]! > 1) byHolding.subarray(start[h]!, start[h + 1]!).sort(this.order);
+    }
+    return { byHolding, start };
+  }
+
+  private grow(): void {
+    const n = this.times.length * 2;
+    const times = new Float64Array(n);
+    times.set(this.times);
+    this.times = times;
+    const nets = new Float64Array(n);
+    nets.set(this.nets);
+    this.nets = nets;
+    const below = new Uint8Array(n);
+    below.set(this.belowMinimum);
+    this.belowMinimum = below;
+    const holdings = new Int32Array(n);
+    holdings.set(this.holdings);
+    this.holdings = holdings;
+  }
 }
 
 /**
@@ -103,10 +165,7 @@ export function computeCharges(input: BillingInput): BillingRun {
   const accounts = new Map(registry.accounts.map((a) => [a.id, a]));
   const buildings = new Map(registry.buildings.map((b) => [b.id, b]));
   const holders = new Map<string, Holder>();
-  const holderByHolding = new Map<BinHolding, Holder>();
   const holderOf = (h: BinHolding): Holder => {
-    const cached = holderByHolding.get(h);
-    if (cached) return cached;
     const key = h.accountId ? `a:${h.accountId}` : `b:${h.buildingId}`;
     let holder = holders.get(key);
     if (!holder) {
@@ -134,30 +193,30 @@ export function computeCharges(input: BillingInput): BillingRun {
       }
       holders.set(key, holder);
     }
-    holderByHolding.set(h, holder);
     return holder;
   };
+  // The holder of each bin holding that overlaps the period (by index in registry.bins).
+  const holderAt: (Holder | undefined)[] = registry.bins.map((h) =>
+    intersect(h, period) ? holderOf(h) : undefined,
+  );
 
   // 1. Classify each lift: billed (to the bin holding its tag belonged to that day) or
   //    reviewed. There is no global sort: each holding's lifts are put in time order below,
   //    and a repeated id keeps its earliest copy, so the order of the input never matters.
+  //    Lifts stream through: only the billed ones are kept, in columns.
   const tags = new TagIndex(registry.bins);
+  const localDays = new LocalDays(tariff.timeZone, period.from, period.to);
   const review: ReviewItem[] = [];
-  const billedByHolding = new Map<BinHolding, BilledLift[]>();
-  const byId = new Map<string, BillableLift>();
-  for (const lift of input.lifts) {
-    const other = byId.get(lift.id);
-    if (other === undefined) {
-      byId.set(lift.id, lift);
+  const billed = new BilledLifts();
+  const lifts = input.uniqueIds ? input.lifts : withoutDuplicates(input.lifts, review);
+  let liftsInPeriod = 0;
+  for (const lift of lifts) {
+    const time = utcMillis(lift.ts);
+    if (Number.isNaN(time)) {
+      review.push(reviewItem(lift, 'outside-period', `time ${lift.ts} is not an ISO-8601 instant`));
       continue;
     }
-    const [keep, drop] = liftOrder(lift, other) < 0 ? [lift, other] : [other, lift];
-    byId.set(lift.id, keep);
-    review.push(reviewItem(drop, 'duplicate', 'the same lift id was given twice'));
-  }
-  let liftsInPeriod = 0;
-  for (const lift of byId.values()) {
-    const day = localDay(lift.ts, tariff.timeZone);
+    const day = localDays.dayOf(lift.ts, time);
     if (!contains(period, day)) {
       review.push(
         reviewItem(lift, 'outside-period', `local day ${day} is outside ${period.from}…${period.to}`),
@@ -175,8 +234,8 @@ export function computeCharges(input: BillingInput): BillingRun {
     } else if (lift.netWeightG < 0) {
       review.push(reviewItem(lift, 'negative-net', `net weight ${lift.netWeightG} g`));
     } else {
-      const holding = tags.holdingOn(lift.tagId, day);
-      if (!holding) {
+      const holding = tags.indexOn(lift.tagId, day);
+      if (holding < 0) {
         review.push(
           tags.known(lift.tagId)
             ? reviewItem(lift, 'no-holder', `tag ${lift.tagId} held by nobody on ${day}`)
@@ -184,39 +243,38 @@ export function computeCharges(input: BillingInput): BillingRun {
         );
         continue;
       }
-      const holder = holderOf(holding);
+      const holder = holderAt[holding]!;
       if (!holder.presence || !contains(holder.presence, day)) {
         review.push(
           reviewItem(lift, 'vacant', `account ${holder.accountId} did not occupy the premises on ${day}`),
         );
         continue;
       }
-      const list = billedByHolding.get(holding);
-      const billed: BilledLift = { lift, day, holding };
-      if (list) list.push(billed);
-      else billedByHolding.set(holding, [billed]);
+      const belowMinimum = lift.flags.length > 0 && lift.flags.includes('below-minimum');
+      billed.push(lift.id, time, day, lift.netWeightG, belowMinimum, holding);
     }
   }
-  for (const list of billedByHolding.values()) list.sort((a, b) => liftOrder(a.lift, b.lift));
+  const { byHolding, start } = billed.groupByHolding(registry.bins.length);
   review.sort((a, b) => cmp(a.ts, b.ts) || cmp(a.liftId, b.liftId) || cmp(a.reason, b.reason));
 
   // 2. Lines per holder: fixed part and lifts per bin holding, weight over the holder's total.
   const linesByHolder = new Map<string, ChargeLine[]>();
   const periodDays = daysBetween(period.from, period.to);
-  const holdingsByHolder = new Map<Holder, BinHolding[]>();
-  for (const h of registry.bins) {
-    if (!intersect(h, period)) continue;
-    const holder = holderOf(h);
+  const holdingsByHolder = new Map<Holder, number[]>();
+  holderAt.forEach((holder, h) => {
+    if (!holder) return;
     const list = holdingsByHolder.get(holder);
     if (list) list.push(h);
     else holdingsByHolder.set(holder, [h]);
-  }
+  });
   for (const holder of holders.values()) {
     const versions = tariff.plans[holder.plan].versions;
     const lines: ChargeLine[] = [];
     const base = { accountId: holder.accountId, accountName: holder.accountName, share: null };
-    const weightLifts: BilledLift[] = [];
-    for (const h of holdingsByHolder.get(holder) ?? []) {
+    const weightRows: number[] = [];
+    let bins = 0;
+    for (const hi of holdingsByHolder.get(holder) ?? []) {
+      const h = registry.bins[hi]!;
       const range = holder.presence ? intersect(h, holder.presence) : null;
       if (!range) continue;
       const to = range.to ?? period.to;
@@ -244,8 +302,8 @@ export function computeCharges(input: BillingInput): BillingRun {
         includedNum += seg.version.liftsIncludedPerPeriod * daysBetween(seg.from, seg.to);
       }
       const included = roundHalfUp(includedNum, periodDays);
-      const lifts = billedByHolding.get(h) ?? [];
-      const inc = lifts.slice(0, included);
+      const rows = byHolding.subarray(start[hi]!, start[hi + 1]!);
+      const inc = rows.subarray(0, included);
       if (inc.length) {
         lines.push(
           chargeLine(base, {
@@ -255,34 +313,37 @@ export function computeCharges(input: BillingInput): BillingRun {
             unit: 'lift',
             unitPriceCents: '0',
             amountCents: 0,
-            liftIds: inc.map((l) => l.lift.id),
+            liftIds: idsOf(billed, inc),
           }),
         );
       }
-      const extraByVersion = new Map<TariffVersion, BilledLift[]>();
-      for (const l of lifts.slice(included)) {
-        const v = versionOn(versions, l.day)!;
+      const extraByVersion = new Map<TariffVersion, string[]>();
+      for (const row of rows.subarray(included)) {
+        const v = versionOn(versions, billed.days[row]!)!;
         const list = extraByVersion.get(v);
-        if (list) list.push(l);
-        else extraByVersion.set(v, [l]);
+        if (list) list.push(billed.ids[row]!);
+        else extraByVersion.set(v, [billed.ids[row]!]);
       }
-      for (const [v, list] of extraByVersion) {
+      for (const [v, ids] of extraByVersion) {
         const price = priced(v.extraLiftCents, h, v);
         lines.push(
           chargeLine(base, {
             product: 'lifts',
             subArticle: `bin ${h.binId} ${h.volumeL} L, extra, ${versionLabel(v)}`,
-            quantity: String(list.length),
+            quantity: String(ids.length),
             unit: 'lift',
             unitPriceCents: String(price),
-            amountCents: price * list.length,
-            liftIds: list.map((l) => l.lift.id),
+            amountCents: price * ids.length,
+            liftIds: ids,
           }),
         );
       }
-      for (const l of lifts) weightLifts.push(l);
+      for (const row of rows) weightRows.push(row);
+      bins++;
     }
-    for (const l of weightLines(weightLifts, versions, base)) lines.push(l);
+    // One bin's lifts are in time order already; several bins' are merged.
+    if (bins > 1) weightRows.sort(billed.order);
+    for (const l of weightLines(billed, weightRows, versions, base)) lines.push(l);
     if (lines.length) linesByHolder.set(holder.key, lines);
   }
 
@@ -312,7 +373,6 @@ export function computeCharges(input: BillingInput): BillingRun {
     for (const l of list) lines.push(l);
   }
 
-  const billed = new Set(lines.flatMap((l) => l.liftIds));
   const excludedInPeriod = review.filter(
     (r) => r.reason !== 'outside-period' && r.reason !== 'duplicate',
   ).length;
@@ -328,7 +388,7 @@ export function computeCharges(input: BillingInput): BillingRun {
       accounts: new Set(lines.map((l) => l.accountId)).size,
       amountCents: lines.reduce((s, l) => s + l.amountCents, 0),
       liftsInPeriod,
-      liftsBilled: billed.size,
+      liftsBilled: billed.length,
       liftsExcluded: excludedInPeriod,
     },
   };
@@ -366,6 +426,33 @@ function withAmount(line: ChargeLine, amountCents: number): LineBody {
     amountCents,
     liftIds: line.liftIds,
   };
+}
+
+/**
+ * The lifts of a source that may repeat an id: each id's earliest copy (in {@link liftOrder}),
+ * the others to the review queue as duplicates. Holds the whole input: for small sources
+ * (tests, one household's statement); the store's lifts are unique by construction.
+ */
+function withoutDuplicates(lifts: Iterable<BillableLift>, review: ReviewItem[]): Iterable<BillableLift> {
+  const byId = new Map<string, BillableLift>();
+  for (const lift of lifts) {
+    const other = byId.get(lift.id);
+    if (other === undefined) {
+      byId.set(lift.id, lift);
+      continue;
+    }
+    const [keep, drop] = liftOrder(lift, other) < 0 ? [lift, other] : [other, lift];
+    byId.set(lift.id, keep);
+    review.push(reviewItem(drop, 'duplicate', 'the same lift id was given twice'));
+  }
+  return byId.values();
+}
+
+/** The ids of some rows of the billed lifts. */
+function idsOf(billed: BilledLifts, rows: Int32Array): string[] {
+  const ids = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) ids[i] = billed.ids[rows[i]!]!;
+  return ids;
 }
 
 /** Time order of lifts, then id, then content: a total order whatever the input order. */
@@ -410,14 +497,24 @@ function splitAtYears(from: string, to: string): [string, string][] {
 }
 
 /** Weight lines: progressive tiers over the holder's chronological total, per tariff version. */
-function weightLines(lifts: BilledLift[], versions: TariffVersion[], base: LineOwner): ChargeLine[] {
-  lifts.sort((a, b) => cmp(a.lift.ts, b.lift.ts) || cmp(a.lift.id, b.lift.id));
-  const acc = new Map<string, { v: TariffVersion; tier: number; grams: number; ids: string[] }>();
+function weightLines(
+  billed: BilledLifts,
+  rows: readonly number[],
+  versions: TariffVersion[],
+  base: LineOwner,
+): ChargeLine[] {
+  const acc = new Map<TariffVersion, { grams: number; ids: string[] }[]>();
   let cumulative = 0;
-  for (const l of lifts) {
-    const v = versionOn(versions, l.day)!;
-    const net = l.lift.netWeightG ?? 0;
-    if (net < v.minimumBillableG || l.lift.flags.includes('below-minimum')) continue;
+  for (const row of rows) {
+    const v = versionOn(versions, billed.days[row]!)!;
+    const net = billed.nets[row]!;
+    if (net < v.minimumBillableG || billed.belowMinimum[row] === 1) continue;
+    const id = billed.ids[row]!;
+    let tiers = acc.get(v);
+    if (tiers === undefined) {
+      tiers = [];
+      acc.set(v, tiers);
+    }
     let left = net;
     for (let t = 0; t < v.weightTiers.length && left > 0; t++) {
       const start = v.weightTiers[t]!.fromKg * 1000;
@@ -426,28 +523,36 @@ function weightLines(lifts: BilledLift[], versions: TariffVersion[], base: LineO
       if (cumulative >= end) continue;
       const take = Math.min(left, end - Math.max(cumulative, start));
       if (take <= 0) continue;
-      const key = `${v.effectiveFrom}|${t}`;
-      const a = acc.get(key) ?? { v, tier: t, grams: 0, ids: [] };
+      let a = tiers[t];
+      if (a === undefined) {
+        a = { grams: 0, ids: [] };
+        tiers[t] = a;
+      }
       a.grams += take;
-      if (a.ids[a.ids.length - 1] !== l.lift.id) a.ids.push(l.lift.id);
-      acc.set(key, a);
+      if (a.ids[a.ids.length - 1] !== id) a.ids.push(id);
       cumulative += take;
       left -= take;
     }
   }
-  return [...acc.values()].map(({ v, tier, grams, ids }) => {
-    const t = v.weightTiers[tier]!;
-    const next = v.weightTiers[tier + 1];
-    return chargeLine(base, {
-      product: 'weight' as const,
-      subArticle: `${versionLabel(v)}, tier ${t.fromKg}${next ? `–${next.fromKg}` : '+'} kg`,
-      quantity: kgText(grams),
-      unit: 'kg' as const,
-      unitPriceCents: centsText(t.centsPerKg),
-      amountCents: roundHalfUp(grams * t.centsPerKg, 1_000_000),
-      liftIds: ids,
+  const lines: ChargeLine[] = [];
+  for (const [v, tiers] of acc) {
+    tiers.forEach(({ grams, ids }, tier) => {
+      const t = v.weightTiers[tier]!;
+      const next = v.weightTiers[tier + 1];
+      lines.push(
+        chargeLine(base, {
+          product: 'weight',
+          subArticle: `${versionLabel(v)}, tier ${t.fromKg}${next ? `–${next.fromKg}` : '+'} kg`,
+          quantity: kgText(grams),
+          unit: 'kg',
+          unitPriceCents: centsText(t.centsPerKg),
+          amountCents: roundHalfUp(grams * t.centsPerKg, 1_000_000),
+          liftIds: ids,
+        }),
+      );
     });
-  });
+  }
+  return lines;
 }
 
 /** Splits a building's lines among its dwellings' households by occupied days; vacancy stays with the manager. */

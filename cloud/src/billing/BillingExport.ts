@@ -1,12 +1,21 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { parse as parseYaml } from 'yaml';
 import { CloudError, CloudErrorCode } from '../errors.js';
 import { type BillableLift, computeCharges } from './BillingEngine.js';
 import { localDay, parsePeriod } from './BillingPeriod.js';
+import {
+  CSV_DIALECTS,
+  chargesCsvChunks,
+  chargesJson,
+  controlFile,
+  type FileDigest,
+  reviewCsvChunks,
+  sha256,
+} from './ChargeExport.js';
 import type { BillingRun } from './ChargeLine.js';
-import { CSV_DIALECTS, chargesCsv, chargesJson, controlFile, reviewCsv, sha256 } from './ChargeExport.js';
 import { loadBillingRegistry, loadPeriodLifts } from './StoreBillingSource.js';
 import { type TariffPlanFile, validateTariffPlan } from './TariffPlan.js';
 
@@ -61,23 +70,33 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
     );
   const tz = o.tariff.plan.timeZone;
   const registry = loadBillingRegistry(db, o.tariff.plan.splitCollectiveByDwellings);
-  const total = (db.prepare('SELECT count(*) FROM lifts').pluck().get() as number) || 1;
-  const lifts: BillableLift[] = [];
-  for (const l of loadPeriodLifts(db, period, tz)) {
-    lifts.push(l);
-    if (o.progress && lifts.length % 50_000 === 0) o.progress('load', lifts.length, total);
-  }
-  o.progress?.('compute', 0, 1);
+  const lifts = loadPeriodLifts(db, period, tz);
   const run = computeCharges({
     period,
     tariff: o.tariff.plan,
     registry,
-    lifts,
+    lifts: o.progress ? reporting(lifts, o.progress, db) : lifts,
+    uniqueIds: true,
     today: localDay((o.now ?? new Date()).toISOString(), tz),
     provisional: o.provisional ?? false,
   });
   o.progress?.('compute', 1, 1);
   return run;
+}
+
+/** Passes lifts through, reporting every 50,000 against the lifts stored. */
+function* reporting(
+  lifts: Iterable<BillableLift>,
+  progress: BillingProgress,
+  db: Database.Database,
+): Generator<BillableLift> {
+  const total = (db.prepare('SELECT count(*) FROM lifts').pluck().get() as number) || 1;
+  let n = 0;
+  for (const l of lifts) {
+    yield l;
+    if (++n % 50_000 === 0) progress('load', n, total);
+  }
+  progress('compute', 0, 1);
 }
 
 export interface ExportOptions extends RunPeriodOptions {
@@ -89,24 +108,48 @@ export interface ExportOptions extends RunPeriodOptions {
 /**
  * Bills a period and writes the billing office's files into `outDir`:
  * `charges-<period>.csv|json`, `review-<period>.csv` and `control-<period>.json`.
- * The same store and tariff give byte-identical files. Returns the paths and the run.
+ * The same store and tariff give byte-identical files. Each file is written as it is produced
+ * (never held whole), flushed to disk, and put in place by a rename, so a file that exists is
+ * complete. Returns the paths and the run.
  */
 export function exportPeriod(db: Database.Database, o: ExportOptions): { files: string[]; run: BillingRun } {
   const run = runPeriod(db, { ...o, provisional: false });
   const d = CSV_DIALECTS[o.dialect];
-  const bodies: Record<string, string> = {};
-  bodies[`charges-${run.periodId}.${o.format}`] = o.format === 'csv' ? chargesCsv(run, d) : chargesJson(run);
-  bodies[`review-${run.periodId}.csv`] = reviewCsv(run, d);
-  const control = controlFile(run, bodies, o.tariff.sha256);
   mkdirSync(o.outDir, { recursive: true });
+  const charges = `charges-${run.periodId}.${o.format}`;
+  const review = `review-${run.periodId}.csv`;
+  const control = `control-${run.periodId}.json`;
   const files: string[] = [];
-  const all = { ...bodies, [`control-${run.periodId}.json`]: control };
-  let i = 0;
-  for (const [name, body] of Object.entries(all)) {
+  const digests: Record<string, FileDigest> = {};
+  const write = (name: string, chunks: Iterable<string>) => {
     const path = join(o.outDir, name);
-    writeFileSync(path, body);
+    digests[name] = writeChunks(path, chunks);
     files.push(path);
-    o.progress?.('write', ++i, Object.keys(all).length);
-  }
+    o.progress?.('write', files.length, 3);
+  };
+  write(charges, o.format === 'csv' ? chargesCsvChunks(run, d) : [chargesJson(run)]);
+  write(review, reviewCsvChunks(run, d));
+  write(control, [controlFile(run, digests, o.tariff.sha256)]);
   return { files, run };
+}
+
+/** Writes text chunks to `path` through a temporary file; returns the size and SHA-256 written. */
+function writeChunks(path: string, chunks: Iterable<string>): FileDigest {
+  const tmp = `${path}.partial`;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const chunk of chunks) {
+      const buf = Buffer.from(chunk, 'utf8');
+      hash.update(buf);
+      bytes += buf.length;
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  return { bytes, sha256: hash.digest('hex') };
 }

@@ -97,14 +97,15 @@ export function registryIssues(reg: BillingRegistry): string[] {
 
 /** Fast look-up of who held a tag on a given day. */
 export class TagIndex {
-  private readonly byTag = new Map<string, BinHolding[]>();
+  /** Per tag, the indexes in `bins` of its holdings. */
+  private readonly byTag = new Map<string, number[]>();
 
-  constructor(bins: BinHolding[]) {
-    for (const h of bins) {
+  constructor(private readonly bins: BinHolding[]) {
+    bins.forEach((h, i) => {
       const list = this.byTag.get(h.tagId);
-      if (list) list.push(h);
-      else this.byTag.set(h.tagId, [h]);
-    }
+      if (list) list.push(i);
+      else this.byTag.set(h.tagId, [i]);
+    });
   }
 
   /** Whether the tag was ever registered. */
@@ -112,11 +113,16 @@ export class TagIndex {
     return this.byTag.has(tagId);
   }
 
+  /** The index in `bins` of the holding of a tag on a day, -1 when nobody held it. */
+  indexOn(tagId: string, day: string): number {
+    const list = this.byTag.get(tagId);
+    if (list === undefined) return -1;
+    for (const i of list) if (contains(this.bins[i]!, day)) return i;
+    return -1;
+  }
+
   /** The holding of a tag on a day. */
   holdingOn(tagId: string, day: string): BinHolding | undefined {
-    const list = this.byTag.get(tagId);
-    if (list === undefined) return undefined;
-    for (const h of list) if (contains(h, day)) return h;
-    return undefined;
+    return this.bins[this.indexOn(tagId, day)];
   }
 }

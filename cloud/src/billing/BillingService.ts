@@ -2,8 +2,8 @@ import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { CloudError, CloudErrorCode } from '../errors.js';
 import { type LoadedTariff, loadTariffFile, runPeriod } from './BillingExport.js';
+import { CSV_DIALECTS, chargesCsv, chargesJson, controlFile, digestOf, reviewCsv } from './ChargeExport.js';
 import type { BillingRun } from './ChargeLine.js';
-import { CSV_DIALECTS, chargesCsv, chargesJson, controlFile, reviewCsv } from './ChargeExport.js';
 import { CitizenLinks } from './CitizenLinks.js';
 import { type HouseholdStatement, householdStatement } from './HouseholdStatement.js';
 
@@ -89,7 +89,7 @@ export class BillingService {
       contentType: 'application/json',
       body: controlFile(
         run,
-        { [charges.name]: charges.body, [review.name]: review.body },
+        { [charges.name]: digestOf(charges.body), [review.name]: digestOf(review.body) },
         this.tariff().sha256,
       ),
     };

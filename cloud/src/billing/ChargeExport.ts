@@ -46,16 +46,41 @@ function euros(cents: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-function rows(header: readonly string[], body: string[][], d: CsvDialect): string {
-  const lines = [header.join(d.separator), ...body.map((r) => r.map((v) => field(v, d)).join(d.separator))];
-  return `${d.bom ? '\uFEFF' : ''}${lines.join('\r\n')}\r\n`;
+/** Size a chunk of CSV text grows to before it is handed out. */
+const CHUNK_CHARS = 1 << 16;
+
+/** A CSV file as chunks of whole lines: a million-lift export is written without being held whole. */
+function* rows<T>(
+  header: readonly string[],
+  items: readonly T[],
+  row: (item: T) => string[],
+  d: CsvDialect,
+): Generator<string> {
+  let chunk = `${d.bom ? '\uFEFF' : ''}${header.join(d.separator)}\r\n`;
+  for (const item of items) {
+    const values = row(item);
+    let line = field(values[0]!, d);
+    for (let i = 1; i < values.length; i++) line += d.separator + field(values[i]!, d);
+    chunk += `${line}\r\n`;
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
 }
 
 /** The charges file: one line per account, product and sub-article. RFC 4180 quoting, CRLF. */
 export function chargesCsv(run: BillingRun, d: CsvDialect): string {
+  return [...chargesCsvChunks(run, d)].join('');
+}
+
+/** {@link chargesCsv} in chunks of whole lines. */
+export function chargesCsvChunks(run: BillingRun, d: CsvDialect): Generator<string> {
   return rows(
     CHARGE_COLUMNS,
-    run.lines.map((l: ChargeLine) => [
+    run.lines,
+    (l: ChargeLine) => [
       run.periodId,
       l.accountId,
       l.accountName,
@@ -69,16 +94,22 @@ export function chargesCsv(run: BillingRun, d: CsvDialect): string {
       decimal(euros(l.amountCents), d),
       String(l.liftIds.length),
       l.liftIds.join(' '),
-    ]),
+    ],
     d,
   );
 }
 
 /** The review queue: every lift of the period that is not billed, with its reason. */
 export function reviewCsv(run: BillingRun, d: CsvDialect): string {
+  return [...reviewCsvChunks(run, d)].join('');
+}
+
+/** {@link reviewCsv} in chunks of whole lines. */
+export function reviewCsvChunks(run: BillingRun, d: CsvDialect): Generator<string> {
   return rows(
     REVIEW_COLUMNS,
-    run.review.map((r: ReviewItem) => [run.periodId, r.liftId, r.ts, r.tagId ?? '', r.reason, r.detail]),
+    run.review,
+    (r: ReviewItem) => [run.periodId, r.liftId, r.ts, r.tagId ?? '', r.reason, r.detail],
     d,
   );
 }
@@ -88,12 +119,27 @@ export function chargesJson(run: BillingRun): string {
   return `${JSON.stringify(run, null, 1)}\n`;
 }
 
+/** Size and SHA-256 of a file, as the control file vouches for it. */
+export interface FileDigest {
+  bytes: number;
+  sha256: string;
+}
+
+/** The digest of a file held in memory. */
+export function digestOf(body: string): FileDigest {
+  return { bytes: Buffer.byteLength(body), sha256: sha256(body) };
+}
+
 /**
  * The control file a billing office checks before import: counts, totals, the lift balance
- * (billed + excluded = in period) and a SHA-256 of each file it vouches for. No clock time in
- * it, so the same data gives byte-identical files.
+ * (billed + excluded = in period) and the size and SHA-256 of each file it vouches for. No
+ * clock time in it, so the same data gives byte-identical files.
  */
-export function controlFile(run: BillingRun, files: Record<string, string>, tariffSha256: string): string {
+export function controlFile(
+  run: BillingRun,
+  files: Record<string, FileDigest>,
+  tariffSha256: string,
+): string {
   const balanced = run.totals.liftsBilled + run.totals.liftsExcluded === run.totals.liftsInPeriod;
   const byProduct: Record<string, number> = { fixed: 0, lifts: 0, weight: 0 };
   for (const l of run.lines) byProduct[l.product] = (byProduct[l.product] ?? 0) + l.amountCents;
@@ -112,10 +158,7 @@ export function controlFile(run: BillingRun, files: Record<string, string>, tari
     liftBalance: balanced ? 'ok' : 'MISMATCH',
     tariffSha256,
     files: Object.fromEntries(
-      Object.entries(files).map(([name, body]) => [
-        name,
-        { bytes: Buffer.byteLength(body), sha256: sha256(body) },
-      ]),
+      Object.entries(files).map(([name, f]) => [name, { bytes: f.bytes, sha256: f.sha256 }]),
     ),
   };
   return `${JSON.stringify(control, null, 2)}\n`;
