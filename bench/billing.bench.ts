@@ -50,7 +50,9 @@ function populate(dataDir: string, lifts: number) {
   // Building the lifts' secondary indexes once at the end is many times faster than keeping
   // them up to date through a million inserts in random time order.
   const indexes = db
-    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lifts' AND sql IS NOT NULL")
+    .prepare(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lifts' AND sql IS NOT NULL",
+    )
     .all() as { name: string; sql: string }[];
   for (const i of indexes) db.exec(`DROP INDEX ${i.name}`);
   const tx = db.transaction(() => {
