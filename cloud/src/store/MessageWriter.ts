@@ -19,14 +19,17 @@ const bool = (b: boolean): number => (b ? 1 : 0);
 
 /**
  * Writes validated messages and dead letters, one call per record, inside the caller's
- * transaction. Idempotent: the device-made event id is the key of the `events` ledger
- * (`INSERT … ON CONFLICT DO NOTHING`); a second copy with the same bytes is a duplicate, a
- * second copy with other bytes is dead-lettered as `id-conflict`.
+ * transaction. Idempotent: the device-made event id is the key of the `events` ledger, and a
+ * lift's own row is its ledger row (migration 8); both are written with
+ * `INSERT … ON CONFLICT DO NOTHING` after checking the other place holds no such id. A second
+ * copy with the same bytes is a duplicate, a second copy with other bytes (whatever its kind)
+ * is dead-lettered as `id-conflict`.
  */
 export class MessageWriter {
   readonly #ledger: Database.Statement;
   readonly #ledgerDigest: Database.Statement;
   readonly #lift: Database.Statement;
+  readonly #liftDigest: Database.Statement;
   readonly #status: Database.Statement;
   readonly #alert: Database.Statement;
   readonly #online: Database.Statement;
@@ -52,9 +55,10 @@ export class MessageWriter {
     this.#lift = p(
       `INSERT INTO lifts (event_id, truck_id, seq, ts, started_at, tag_scheme, tag_id, gross_weight_g,
          tare_weight_g, net_weight_g, scale_interval_g, minimum_g, flags, trip_seq, side, lat, lon, position,
-         received_at, unknown_tag, cloud_flags)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         received_at, unknown_tag, cloud_flags, digest)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
     );
+    this.#liftDigest = p('SELECT digest FROM lifts WHERE event_id = ?').pluck();
     this.#status = p(
       `INSERT INTO truck_status (event_id, truck_id, seq, ts, trip_seq, lifts_this_trip, payload_g,
          max_payload_g, weight_fill, volume_fill, advice_action, advice_reason, bins_until_full, lat, lon,
@@ -151,27 +155,38 @@ export class MessageWriter {
     }
     const header = r.message as { id: string; seq: number };
     const digest = createHash('sha1').update(r.payload).digest();
-    const fresh =
-      this.#ledger.run(header.id, r.kind, r.deviceId, header.seq, digest, r.receivedAt).changes === 1;
-    if (!fresh) {
-      const stored = this.#ledgerDigest.get(header.id) as Buffer | undefined;
-      if (stored && Buffer.compare(stored, digest) === 0) {
-        this.addToCounter(StoreCounter.Duplicates, 1);
-        return 'duplicate';
-      }
-      this.#writeDeadLetter({
-        type: 'dead-letter',
-        topic: r.topic,
-        clientId: r.deviceId,
-        reasonCode: 'id-conflict',
-        reason: `event id ${header.id} was already stored with other content`,
-        payload: r.payload,
-        receivedAt: r.receivedAt,
-      });
-      return 'dead-lettered';
+    if (r.kind === 'lift') {
+      const other = this.#ledgerDigest.get(header.id);
+      if (other === undefined && this.#writeLift(r, digest)) return 'stored';
+      return this.#repeated(r, header.id, other ?? this.#liftDigest.get(header.id), digest);
     }
-    this.#writeEvent(r);
-    return 'stored';
+    const lift = this.#liftDigest.get(header.id);
+    if (
+      lift === undefined &&
+      this.#ledger.run(header.id, r.kind, r.deviceId, header.seq, digest, r.receivedAt).changes === 1
+    ) {
+      this.#writeEvent(r);
+      return 'stored';
+    }
+    return this.#repeated(r, header.id, lift ?? this.#ledgerDigest.get(header.id), digest);
+  }
+
+  /** An event id already stored with `stored` (its digest): a duplicate when the bytes match. */
+  #repeated(r: MessageRecord, id: string, stored: unknown, digest: Buffer): WriteOutcome {
+    if (Buffer.isBuffer(stored) && Buffer.compare(stored, digest) === 0) {
+      this.addToCounter(StoreCounter.Duplicates, 1);
+      return 'duplicate';
+    }
+    this.#writeDeadLetter({
+      type: 'dead-letter',
+      topic: r.topic,
+      clientId: r.deviceId,
+      reasonCode: 'id-conflict',
+      reason: `event id ${id} was already stored with other content`,
+      payload: r.payload,
+      receivedAt: r.receivedAt,
+    });
+    return 'dead-lettered';
   }
 
   /** Adds to a persistent counter. */
@@ -193,37 +208,41 @@ export class MessageWriter {
     this.addToCounter(StoreCounter.DeadLettersEvicted, evicted);
   }
 
+  /** Inserts a lift, its own ledger row; false when its id is there already. */
+  #writeLift(r: MessageRecord & { kind: 'lift' }, digest: Buffer): boolean {
+    const m = r.message;
+    return (
+      this.#lift.run(
+        m.id,
+        m.truckId,
+        m.seq,
+        m.ts,
+        m.startedAt,
+        m.tag?.scheme ?? null,
+        m.tag?.id ?? null,
+        m.grossWeightG,
+        m.tareWeightG,
+        m.netWeightG,
+        m.scaleIntervalG,
+        m.minimumG,
+        json(m.flags),
+        m.tripSeq,
+        m.side ?? null,
+        m.position?.lat ?? null,
+        m.position?.lon ?? null,
+        m.position ? json(m.position) : null,
+        r.receivedAt,
+        bool(r.cloudFlags.includes('unknown-tag')),
+        json(r.cloudFlags),
+        digest,
+      ).changes === 1
+    );
+  }
+
   #writeEvent(r: MessageRecord): void {
     const flags = json(r.cloudFlags);
     const at = r.receivedAt;
     switch (r.kind) {
-      case 'lift': {
-        const m = r.message;
-        this.#lift.run(
-          m.id,
-          m.truckId,
-          m.seq,
-          m.ts,
-          m.startedAt,
-          m.tag?.scheme ?? null,
-          m.tag?.id ?? null,
-          m.grossWeightG,
-          m.tareWeightG,
-          m.netWeightG,
-          m.scaleIntervalG,
-          m.minimumG,
-          json(m.flags),
-          m.tripSeq,
-          m.side ?? null,
-          m.position?.lat ?? null,
-          m.position?.lon ?? null,
-          m.position ? json(m.position) : null,
-          at,
-          bool(r.cloudFlags.includes('unknown-tag')),
-          flags,
-        );
-        return;
-      }
       case 'truckStatus': {
         const m = r.message;
         this.#status.run(
@@ -359,14 +378,15 @@ export class MessageWriter {
         );
         return;
       }
+      case 'lift':
       case 'truckOnline':
       case 'gatewayOnline':
       case 'truckConfig':
       case 'route':
       case 'gatewayConfig':
       case 'allowlist':
-        // Online states are written above; cloud → device kinds are refused by the ingest
-        // before they get here (dead letter `unexpected-kind`).
+        // Lifts and online states are written above; cloud → device kinds are refused by the
+        // ingest before they get here (dead letter `unexpected-kind`).
         return;
       default: {
         const never: never = r;

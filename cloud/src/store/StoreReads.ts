@@ -315,16 +315,19 @@ export class StoreReads {
 
   /**
    * Missing sequence numbers of a device, as `[first, last]` ranges between the lowest and
-   * highest sequence stored (a gap is lost or not yet delivered events).
+   * highest sequence stored (a gap is lost or not yet delivered events). Lifts are their own
+   * ledger rows (migration 8), so their sequence numbers come from `lifts`.
    */
   sequenceGaps(deviceId: string): [number, number][] {
     const rows = this.db
       .prepare(
         `SELECT seq + 1 AS first, next - 1 AS last FROM (
-           SELECT seq, lead(seq) OVER (ORDER BY seq) AS next FROM (SELECT DISTINCT seq FROM events WHERE device_id = ?)
+           SELECT seq, lead(seq) OVER (ORDER BY seq) AS next FROM (
+             SELECT seq FROM events WHERE device_id = ? UNION SELECT seq FROM lifts WHERE truck_id = ?
+           )
          ) WHERE next > seq + 1 ORDER BY seq`,
       )
-      .all(deviceId) as { first: number; last: number }[];
+      .all(deviceId, deviceId) as { first: number; last: number }[];
     return rows.map((r) => [r.first, r.last]);
   }
 

@@ -51,7 +51,8 @@ const TABLES: readonly {
     ledgerKinds: ['truckAlert', 'gatewayAlert'],
   },
   { table: 'dead_letters', column: 'received_at', days: 'deadLettersDays' },
-  { table: 'lifts', column: 'received_at', days: 'liftsDays', ledgerKinds: ['lift'] },
+  // A lift's row is its own ledger row (migration 8).
+  { table: 'lifts', column: 'received_at', days: 'liftsDays' },
 ];
 
 /**

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeMessage, type LiftEvent, topicFor } from '@releve/shared';
+import { encodeMessage, type LiftEvent, type TruckStatus, topicFor } from '@releve/shared';
 import pino from 'pino';
 import type { MessageRecord } from '../../src/store/records.js';
 import { Store, type StoreOptions } from '../../src/store/Store.js';
@@ -34,6 +34,21 @@ export function liftRecord(lift: LiftEvent, receivedAt = new Date().toISOString(
     deviceClass: 'trucks',
     deviceId: lift.truckId,
     payload: encodeMessage('lift', lift),
+    receivedAt,
+    cloudFlags: [],
+  };
+}
+
+/** A truck status as the ingest hands it to the store. */
+export function statusRecord(status: TruckStatus, receivedAt = new Date().toISOString()): MessageRecord {
+  return {
+    type: 'message',
+    kind: 'truckStatus',
+    message: status,
+    topic: topicFor('truckStatus', status.truckId),
+    deviceClass: 'trucks',
+    deviceId: status.truckId,
+    payload: encodeMessage('truckStatus', status),
     receivedAt,
     cloudFlags: [],
   };

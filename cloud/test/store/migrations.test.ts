@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { CloudError } from '../../src/errors.js';
 import { migrate, SCHEMA_VERSION } from '../../src/store/migrate.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { STORE_FILE, Store } from '../../src/store/Store.js';
+import { liftEvent, truckStatus } from '../ingest/fixtures/devices.js';
+import { liftRecord, statusRecord } from './fixtures.js';
 
 const silent = pino({ level: 'silent' });
 let dir = '';
@@ -72,6 +75,38 @@ describe('store migrations', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     dir = '';
+  });
+
+  it('moves the ledger rows of lifts into the lifts (8): a redelivery stays a duplicate, other bytes a conflict', () => {
+    dir = mkdtempSync(join(tmpdir(), 'releve-mig-'));
+    const db = new Database(join(dir, STORE_FILE));
+    migrate(db, 7);
+    const lift = liftEvent('t1', 1);
+    const status = truckStatus('t1', 2);
+    const digest = (b: Buffer) => createHash('sha1').update(b).digest();
+    const at = new Date().toISOString();
+    const ledger = db.prepare(
+      'INSERT INTO events (event_id, kind, device_id, seq, digest, received_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    ledger.run(lift.id, 'lift', 't1', 1, digest(liftRecord(lift).payload as Buffer), at);
+    ledger.run(status.id, 'truckStatus', 't1', 2, digest(statusRecord(status).payload as Buffer), at);
+    db.prepare(
+      `INSERT INTO lifts (event_id, truck_id, seq, ts, started_at, scale_interval_g, minimum_g, flags, trip_seq, received_at)
+       VALUES (?, 't1', 1, ?, ?, 500, 5000, '[]', 1, ?)`,
+    ).run(lift.id, lift.ts, lift.startedAt, at);
+    db.close();
+    const store = Store.open({ dataDir: dir, logger: silent });
+    expect(store.db.prepare('SELECT kind FROM events').pluck().all()).toEqual(['truckStatus']);
+    expect(
+      store.writeBatch([
+        liftRecord(lift),
+        liftRecord({ ...lift, netWeightG: 1 }),
+        statusRecord(status),
+        liftRecord({ ...lift, id: status.id }),
+      ]),
+    ).toEqual(['duplicate', 'dead-lettered', 'duplicate', 'dead-lettered']);
+    expect(store.reads.count('lifts')).toBe(1);
+    store.close();
   });
 
   it('opens an up-to-date database without applying anything', () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src/store/records.js';
 import { Store } from '../../src/store/Store.js';
 import { liftEvent, onlineState, seedRegistry, truckStatus } from '../ingest/fixtures/devices.js';
-import { liftRecord, tempStore } from './fixtures.js';
+import { liftRecord, statusRecord, tempStore } from './fixtures.js';
 
 let cleanup: (() => void) | null = null;
 afterEach(() => {
@@ -34,6 +34,22 @@ describe('store writes', () => {
     expect(store.counters().duplicates).toBe(1);
   });
 
+  it('stores an event id once across kinds: a lift and a status may not share one', () => {
+    const { store } = open();
+    const lift = liftEvent('t1', 1);
+    const status = truckStatus('t1', 2);
+    expect(
+      store.writeBatch([
+        liftRecord(lift),
+        statusRecord(status),
+        statusRecord({ ...status, seq: 3, id: lift.id }),
+        liftRecord({ ...lift, seq: 4, id: status.id }),
+      ]),
+    ).toEqual(['stored', 'stored', 'dead-lettered', 'dead-lettered']);
+    expect([store.reads.count('lifts'), store.reads.count('truck_status')]).toEqual([1, 1]);
+    expect(store.reads.deadLetterCounts()).toEqual({ 'id-conflict': 2 });
+  });
+
   it('keeps nothing of a batch whose transaction fails', () => {
     const { store } = open();
     const good = liftRecord(liftEvent('t1', 1));
@@ -45,11 +61,17 @@ describe('store writes', () => {
     expect(store.reads.count('events')).toBe(0);
   });
 
-  it('finds gaps in a device sequence', () => {
+  it('finds gaps in a device sequence, across lifts and other events', () => {
     const { store } = open();
     store.writeBatch([1, 2, 5, 6, 9].map((seq) => liftRecord(liftEvent('t1', seq))));
     expect(store.reads.sequenceGaps('t1')).toEqual([
       [3, 4],
+      [7, 8],
+    ]);
+    const status = truckStatus('t1', 3);
+    store.writeBatch([statusRecord(status)]);
+    expect(store.reads.sequenceGaps('t1')).toEqual([
+      [4, 4],
       [7, 8],
     ]);
     expect(store.reads.sequenceGaps('nobody')).toEqual([]);

@@ -5,6 +5,7 @@ import { deadLettersMigration } from './004-dead-letters.js';
 import { liftPageIndexesMigration } from './005-lift-page-indexes.js';
 import { beaconFleetMigration } from './006-beacon-fleet.js';
 import { beaconTelemetryIndexesMigration } from './007-beacon-telemetry-indexes.js';
+import { liftLedgerMigration } from './008-lift-ledger.js';
 import type { Migration } from './Migration.js';
 
 export type { Migration } from './Migration.js';
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   liftPageIndexesMigration,
   beaconFleetMigration,
   beaconTelemetryIndexesMigration,
+  liftLedgerMigration,
 ];
