@@ -58,9 +58,10 @@ port.on('message', (m: WriterRequest) => {
     port.postMessage({ type: 'closed' } satisfies WriterReply);
     return;
   }
-  const records = m.items.map((i) => classify(i.topic, i.payload, i.receivedAt));
   try {
-    const outcomes = store.writeBatch(records);
+    const { records, outcomes } = store.makeAndWriteBatch(() =>
+      m.items.map((i) => classify(i.topic, i.payload, i.receivedAt)),
+    );
     port.postMessage({
       type: 'done',
       id: m.id,
@@ -68,7 +69,7 @@ port.on('message', (m: WriterRequest) => {
       outcomes,
     } satisfies WriterReply);
   } catch (e) {
-    logger.error({ err: e, records: records.length }, 'batch not written');
+    logger.error({ err: e, records: m.items.length }, 'batch not written');
     port.postMessage({
       type: 'failed',
       id: m.id,

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { CloudError, CloudErrorCode } from '../errors.js';
-import { migrate, SCHEMA_VERSION } from './migrate.js';
 import { MessageWriter, type StoreCounter } from './MessageWriter.js';
+import { migrate, SCHEMA_VERSION } from './migrate.js';
 import type { WriteOutcome, WriteRecord } from './records.js';
+import { DEFAULT_RETENTION, type PurgeReport, purgeExpired, type RetentionPolicy } from './retention.js';
 import { StoreReads } from './StoreReads.js';
-import { DEFAULT_RETENTION, type RetentionPolicy, purgeExpired, type PurgeReport } from './retention.js';
 
 /** How to open the store. */
 export interface StoreOptions {
@@ -50,6 +50,7 @@ export class Store {
   readonly #isKnownGateway: Database.Statement;
   readonly #binValidAt: Database.Statement;
   readonly #writeMany: (records: readonly WriteRecord[]) => WriteOutcome[];
+  readonly #makeAndWrite: (make: () => WriteRecord[]) => { records: WriteRecord[]; outcomes: WriteOutcome[] };
 
   private constructor(
     /** The open database; exposed for the registry import and tests. */
@@ -73,6 +74,10 @@ export class Store {
     this.#writeMany = db.transaction((records: readonly WriteRecord[]) =>
       records.map((r) => this.#writer.write(r)),
     );
+    this.#makeAndWrite = db.transaction((make: () => WriteRecord[]) => {
+      const records = make();
+      return { records, outcomes: records.map((r) => this.#writer.write(r)) };
+    });
   }
 
   /** Opens (and creates or upgrades) the store in `options.dataDir`. */
@@ -118,6 +123,19 @@ export class Store {
           cause: e,
         },
       );
+    }
+  }
+
+  /**
+   * Like {@link Store.writeBatch}, with the records made by `make` inside the same transaction:
+   * the registry reads of a classification (`isRegisteredDevice`, `isRegisteredTag`) then cost
+   * a lookup each instead of a read transaction each. `make` must not throw on device input.
+   */
+  makeAndWriteBatch(make: () => WriteRecord[]): { records: WriteRecord[]; outcomes: WriteOutcome[] } {
+    try {
+      return this.#makeAndWrite(make);
+    } catch (e) {
+      throw new CloudError(CloudErrorCode.StoreWrite, `batch failed: ${(e as Error).message}`, { cause: e });
     }
   }
 

@@ -61,6 +61,23 @@ describe('store writes', () => {
     expect(store.reads.count('events')).toBe(0);
   });
 
+  it('makes and writes a batch in one transaction, the registry read inside it', () => {
+    const { store } = open();
+    seedRegistry(store, ['t1']);
+    const lift = liftEvent('t1', 1);
+    const { records, outcomes } = store.makeAndWriteBatch(() => [
+      { ...liftRecord(lift), cloudFlags: store.isRegisteredDevice('trucks', 't1') ? [] : ['unknown-device'] },
+    ]);
+    expect([records.map((r) => r.type), outcomes]).toEqual([['message'], ['stored']]);
+    expect(() =>
+      store.makeAndWriteBatch(() => {
+        store.writeBatch([liftRecord(liftEvent('t1', 2))]);
+        throw new Error('classification bug');
+      }),
+    ).toThrow(/store-write.*classification bug/);
+    expect(store.reads.count('lifts')).toBe(1);
+  });
+
   it('finds gaps in a device sequence, across lifts and other events', () => {
     const { store } = open();
     store.writeBatch([1, 2, 5, 6, 9].map((seq) => liftRecord(liftEvent('t1', seq))));
