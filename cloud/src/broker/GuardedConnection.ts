@@ -44,6 +44,21 @@ export class GuardedConnection extends Duplex {
     this.inner.resume();
   }
 
+  /**
+   * Packets the broker wrote in one tick — the PUBACKs of a committed ingest batch, a burst of
+   * forwarded messages — go out in one write to the socket (one system call) instead of one
+   * each. The stream calls this when chunks waited (mqtt-packet corks each packet until the next
+   * tick). MQTT allows several packets per TCP segment and per WebSocket frame.
+   */
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    cb: (error?: Error | null) => void,
+  ): void {
+    const first = chunks[0];
+    const joined = chunks.length === 1 && first ? first.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._write(joined, first?.encoding ?? 'binary', cb);
+  }
+
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
     const inner = this.inner;
     if (inner.destroyed) {
