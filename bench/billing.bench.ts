@@ -17,6 +17,8 @@ if (process.argv[2] === '--child') {
   const { exportPeriod, loadTariffFile } = await import('../cloud/src/billing/BillingExport.js');
   const store = Store.open({ dataDir: dataDir! });
   const t0 = performance.now();
+  // Phase ends: reading and classifying the lifts, pricing, writing the files.
+  const ends: Record<string, number> = {};
   const { run } = exportPeriod(store.db, {
     periodId: '2026-H1',
     tariff: loadTariffFile(tariffPath!),
@@ -24,13 +26,24 @@ if (process.argv[2] === '--child') {
     format: 'csv',
     dialect: 'excel-fr',
     now: new Date('2026-07-15T00:00:00Z'),
+    progress: (phase, done, total) => {
+      if (done === total || (phase === 'compute' && done === 0)) {
+        ends[phase === 'compute' && done === 0 ? 'load' : phase] = performance.now() - t0;
+      }
+    },
   });
   const seconds = (performance.now() - t0) / 1000;
+  const phases = {
+    load: ends.load! / 1000,
+    compute: (ends.compute! - ends.load!) / 1000,
+    write: (ends.write! - ends.compute!) / 1000,
+  };
   store.close();
   const rssMb = process.resourceUsage().maxRSS / 1024;
   console.log(
     JSON.stringify({
       seconds,
+      phases,
       rssMb,
       lines: run.totals.lines,
       billed: run.totals.liftsBilled,
@@ -161,7 +174,7 @@ for (const lifts of sizes) {
     );
     const r = JSON.parse(out.trim().split('\n').pop()!);
     console.log(
-      `${String(lifts).padStart(10)} lifts: run + export ${r.seconds.toFixed(2)} s, peak RSS ${r.rssMb.toFixed(0)} MB, ${r.lines} lines, ${r.billed} billed, ${r.excluded} for review (store built in ${((performance.now() - g0) / 1000 - r.seconds).toFixed(0)} s)` +
+      `${String(lifts).padStart(10)} lifts: run + export ${r.seconds.toFixed(2)} s (read+classify ${r.phases.load.toFixed(2)}, price ${r.phases.compute.toFixed(2)}, write ${r.phases.write.toFixed(2)}), peak RSS ${r.rssMb.toFixed(0)} MB, ${r.lines} lines, ${r.billed} billed, ${r.excluded} for review (store built in ${((performance.now() - g0) / 1000 - r.seconds).toFixed(0)} s)` +
         (lifts === 1_000_000
           ? `  [targets ≤ 3 s, ≤ 500 MB: ${r.seconds <= 3 ? 'met' : 'MISSED'}, ${r.rssMb <= 500 ? 'met' : 'MISSED'}]`
           : ''),

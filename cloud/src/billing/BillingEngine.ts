@@ -1,19 +1,17 @@
 import { CloudError, CloudErrorCode } from '../errors.js';
 import {
   type BillingPeriod,
-  contains,
+  dayNumber,
+  dayString,
   daysBetween,
   daysInYear,
   intersect,
-  LocalDays,
-  utcMillis,
 } from './BillingPeriod.js';
 import {
   type BillingAccount,
   type BillingRegistry,
   type BinHolding,
   registryIssues,
-  TagIndex,
 } from './BillingRegistry.js';
 import {
   type BillingRun,
@@ -24,6 +22,14 @@ import {
   roundHalfUp,
   splitCents,
 } from './ChargeLine.js';
+import {
+  type BilledLifts,
+  type ClassifiedLifts,
+  cmp,
+  type Holder,
+  LiftClassifier,
+  reviewItem,
+} from './LiftClassifier.js';
 import {
   type PlanName,
   type TariffPlanFile,
@@ -61,90 +67,15 @@ export interface BillingInput {
    * then skips duplicate detection, which would otherwise hold every lift of the period at once.
    */
   uniqueIds?: boolean;
+  /**
+   * Lifts of the same period already classified elsewhere (a worker thread reading part of the
+   * store) against the same registry and time zone; their ids are distinct from `lifts`'.
+   */
+  classified?: Iterable<ClassifiedLifts>;
   /** Today's local day; a period not yet ended is refused unless `provisional`. */
   today: string;
   /** Compute an open period anyway (household statement projections); never for export. */
   provisional?: boolean;
-}
-
-const REFUSING_FLAGS: ReadonlyArray<ReviewItem['reason']> = [
-  'unstable',
-  'negative-net',
-  'overload',
-  'clock-unsynced',
-];
-
-/** A payer of a period: an account, or a building whose collective bins are billed together. */
-interface Holder {
-  key: string;
-  plan: PlanName;
-  /** Days the holder is present in the period, half-open. */
-  presence: { from: string; to: string | null } | null;
-  accountId: string;
-  accountName: string;
-  building: BillingRegistry['buildings'][number] | null;
-}
-
-/**
- * The lifts to bill, in columns: a period holds up to millions of them, and objects per lift
- * cost the garbage collector more than the whole computation. Row `i` is one lift.
- */
-class BilledLifts {
-  length = 0;
-  readonly ids: string[] = [];
-  readonly days: string[] = [];
-  times = new Float64Array(1024);
-  nets = new Float64Array(1024);
-  belowMinimum = new Uint8Array(1024);
-  holdings = new Int32Array(1024);
-
-  push(id: string, time: number, day: string, net: number, belowMinimum: boolean, holding: number): void {
-    const i = this.length++;
-    if (i === this.times.length) this.grow();
-    this.ids.push(id);
-    this.days.push(day);
-    this.times[i] = time;
-    this.nets[i] = net;
-    this.belowMinimum[i] = belowMinimum ? 1 : 0;
-    this.holdings[i] = holding;
-  }
-
-  /** Time order, then id: a total order (ids are unique once duplicates are set aside). */
-  readonly order = (a: number, b: number): number =>
-    this.times[a]! - this.times[b]! || cmp(this.ids[a]!, this.ids[b]!);
-
-  /**
-   * Row numbers grouped by holding (`byHolding[start[h]…start[h+1])` are holding `h`'s), each
-   * group in time order. A counting sort, then small sorts: no global sort of millions.
-   */
-  groupByHolding(holdings: number): { byHolding: Int32Array; start: Int32Array } {
-    const start = new Int32Array(holdings + 1);
-    for (let i = 0; i < this.length; i++) start[this.holdings[i]! + 1]! += 1;
-    for (let h = 0; h < holdings; h++) start[h + 1]! += start[h]!;
-    const next = start.slice(0, holdings);
-    const byHolding = new Int32Array(this.length);
-    for (let i = 0; i < this.length; i++) byHolding[next[this.holdings[i]!]!++] = i;
-    for (let h = 0; h < holdings; h++) {
-      if (start[h + 1]! - start[h]! > 1) byHolding.subarray(start[h]!, start[h + 1]!).sort(this.order);
-    }
-    return { byHolding, start };
-  }
-
-  private grow(): void {
-    const n = this.times.length * 2;
-    const times = new Float64Array(n);
-    times.set(this.times);
-    this.times = times;
-    const nets = new Float64Array(n);
-    nets.set(this.nets);
-    this.nets = nets;
-    const below = new Uint8Array(n);
-    below.set(this.belowMinimum);
-    this.belowMinimum = below;
-    const holdings = new Int32Array(n);
-    holdings.set(this.holdings);
-    this.holdings = holdings;
-  }
 }
 
 /**
@@ -162,98 +93,14 @@ export function computeCharges(input: BillingInput): BillingRun {
   const issues = registryIssues(registry);
   if (issues.length) throw refuse(CloudErrorCode.BillingRegistry, issues);
 
-  const accounts = new Map(registry.accounts.map((a) => [a.id, a]));
-  const buildings = new Map(registry.buildings.map((b) => [b.id, b]));
-  const holders = new Map<string, Holder>();
-  const holderOf = (h: BinHolding): Holder => {
-    const key = h.accountId ? `a:${h.accountId}` : `b:${h.buildingId}`;
-    let holder = holders.get(key);
-    if (!holder) {
-      if (h.accountId) {
-        const a = accounts.get(h.accountId)!;
-        holder = {
-          key,
-          plan: a.plan,
-          presence: intersect({ from: a.occupiedFrom, to: a.occupiedTo }, period),
-          accountId: a.id,
-          accountName: a.name,
-          building: null,
-        };
-      } else {
-        const b = buildings.get(h.buildingId!)!;
-        const m = accounts.get(b.managerAccountId)!;
-        holder = {
-          key,
-          plan: b.plan,
-          presence: { from: period.from, to: period.to },
-          accountId: m.id,
-          accountName: m.name,
-          building: b,
-        };
-      }
-      holders.set(key, holder);
-    }
-    return holder;
-  };
-  // The holder of each bin holding that overlaps the period (by index in registry.bins).
-  const holderAt: (Holder | undefined)[] = registry.bins.map((h) =>
-    intersect(h, period) ? holderOf(h) : undefined,
-  );
-
-  // 1. Classify each lift: billed (to the bin holding its tag belonged to that day) or
-  //    reviewed. There is no global sort: each holding's lifts are put in time order below,
-  //    and a repeated id keeps its earliest copy, so the order of the input never matters.
-  //    Lifts stream through: only the billed ones are kept, in columns.
-  const tags = new TagIndex(registry.bins);
-  const localDays = new LocalDays(tariff.timeZone, period.from, period.to);
-  const review: ReviewItem[] = [];
-  const billed = new BilledLifts();
-  const lifts = input.uniqueIds ? input.lifts : withoutDuplicates(input.lifts, review);
-  let liftsInPeriod = 0;
-  for (const lift of lifts) {
-    const time = utcMillis(lift.ts);
-    if (Number.isNaN(time)) {
-      review.push(reviewItem(lift, 'outside-period', `time ${lift.ts} is not an ISO-8601 instant`));
-      continue;
-    }
-    const day = localDays.dayOf(lift.ts, time);
-    if (!contains(period, day)) {
-      review.push(
-        reviewItem(lift, 'outside-period', `local day ${day} is outside ${period.from}…${period.to}`),
-      );
-      continue;
-    }
-    liftsInPeriod++;
-    const flag = lift.flags.length ? REFUSING_FLAGS.find((f) => lift.flags.includes(f)) : undefined;
-    if (flag) {
-      review.push(reviewItem(lift, flag, `flagged ${flag} by the truck`));
-    } else if (lift.tagId === null || lift.flags.includes('no-tag')) {
-      review.push(reviewItem(lift, 'no-tag', 'no tag was read'));
-    } else if (lift.netWeightG === null) {
-      review.push(reviewItem(lift, 'unstable', 'no net weight'));
-    } else if (lift.netWeightG < 0) {
-      review.push(reviewItem(lift, 'negative-net', `net weight ${lift.netWeightG} g`));
-    } else {
-      const holding = tags.indexOn(lift.tagId, day);
-      if (holding < 0) {
-        review.push(
-          tags.known(lift.tagId)
-            ? reviewItem(lift, 'no-holder', `tag ${lift.tagId} held by nobody on ${day}`)
-            : reviewItem(lift, 'unknown-tag', `tag ${lift.tagId} is not registered`),
-        );
-        continue;
-      }
-      const holder = holderAt[holding]!;
-      if (!holder.presence || !contains(holder.presence, day)) {
-        review.push(
-          reviewItem(lift, 'vacant', `account ${holder.accountId} did not occupy the premises on ${day}`),
-        );
-        continue;
-      }
-      const belowMinimum = lift.flags.length > 0 && lift.flags.includes('below-minimum');
-      billed.push(lift.id, time, day, lift.netWeightG, belowMinimum, holding);
-    }
-  }
+  // 1. Classify each lift (LiftClassifier): lifts stream through, only the billed ones are kept.
+  const classifier = new LiftClassifier(period, tariff.timeZone, registry);
+  const lifts = input.uniqueIds ? input.lifts : withoutDuplicates(input.lifts, classifier.review);
+  for (const lift of lifts) classifier.add(lift);
+  for (const part of input.classified ?? []) classifier.merge(part);
+  const { holders, holderAt, billed, review, liftsInPeriod } = classifier;
+  const periodFrom = dayNumber(period.from);
+  const periodTo = dayNumber(period.to);
   const { byHolding, start } = billed.groupByHolding(registry.bins.length);
   review.sort((a, b) => cmp(a.ts, b.ts) || cmp(a.liftId, b.liftId) || cmp(a.reason, b.reason));
 
@@ -267,8 +114,22 @@ export function computeCharges(input: BillingInput): BillingRun {
     if (list) list.push(h);
     else holdingsByHolder.set(holder, [h]);
   });
+  // The tariff version of each day of the period, per plan.
+  const versionTables = new Map<PlanName, (TariffVersion | undefined)[]>();
+  const versionTable = (plan: PlanName) => {
+    let table = versionTables.get(plan);
+    if (!table) {
+      const versions = tariff.plans[plan].versions;
+      table = Array.from({ length: periodTo - periodFrom }, (_, i) =>
+        versionOn(versions, dayString(periodFrom + i)),
+      );
+      versionTables.set(plan, table);
+    }
+    return table;
+  };
   for (const holder of holders.values()) {
     const versions = tariff.plans[holder.plan].versions;
+    const versionOfDay = versionTable(holder.plan);
     const lines: ChargeLine[] = [];
     const base = { accountId: holder.accountId, accountName: holder.accountName, share: null };
     const weightRows: number[] = [];
@@ -319,7 +180,7 @@ export function computeCharges(input: BillingInput): BillingRun {
       }
       const extraByVersion = new Map<TariffVersion, string[]>();
       for (const row of rows.subarray(included)) {
-        const v = versionOn(versions, billed.days[row]!)!;
+        const v = versionOfDay[billed.days[row]! - periodFrom]!;
         const list = extraByVersion.get(v);
         if (list) list.push(billed.ids[row]!);
         else extraByVersion.set(v, [billed.ids[row]!]);
@@ -343,7 +204,8 @@ export function computeCharges(input: BillingInput): BillingRun {
     }
     // One bin's lifts are in time order already; several bins' are merged.
     if (bins > 1) weightRows.sort(billed.order);
-    for (const l of weightLines(billed, weightRows, versions, base)) lines.push(l);
+    const versionOf = (row: number) => versionOfDay[billed.days[row]! - periodFrom]!;
+    for (const l of weightLines(billed, weightRows, versionOf, base)) lines.push(l);
     if (lines.length) linesByHolder.set(holder.key, lines);
   }
 
@@ -466,14 +328,6 @@ function liftOrder(a: BillableLift, b: BillableLift): number {
   );
 }
 
-function reviewItem(lift: BillableLift, reason: ReviewItem['reason'], detail: string): ReviewItem {
-  return { liftId: lift.id, ts: lift.ts, tagId: lift.tagId, reason, detail };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function priced(prices: Record<string, number>, h: BinHolding, v: TariffVersion): number {
   const p = prices[String(h.volumeL)];
   if (p === undefined)
@@ -500,13 +354,13 @@ function splitAtYears(from: string, to: string): [string, string][] {
 function weightLines(
   billed: BilledLifts,
   rows: readonly number[],
-  versions: TariffVersion[],
+  versionOf: (row: number) => TariffVersion,
   base: LineOwner,
 ): ChargeLine[] {
   const acc = new Map<TariffVersion, { grams: number; ids: string[] }[]>();
   let cumulative = 0;
   for (const row of rows) {
-    const v = versionOn(versions, billed.days[row]!)!;
+    const v = versionOf(row);
     const net = billed.nets[row]!;
     if (net < v.minimumBillableG || billed.belowMinimum[row] === 1) continue;
     const id = billed.ids[row]!;

@@ -16,7 +16,9 @@ import {
   sha256,
 } from './ChargeExport.js';
 import type { BillingRun } from './ChargeLine.js';
-import { loadBillingRegistry, loadPeriodLifts } from './StoreBillingSource.js';
+import { ClassifyWorker } from './ClassifyWorker.js';
+import { type ClassifiedLifts, LiftClassifier } from './LiftClassifier.js';
+import { loadBillingRegistry, loadPeriodLifts, periodLiftRange } from './StoreBillingSource.js';
 import { type TariffPlanFile, validateTariffPlan } from './TariffPlan.js';
 
 /** A tariff file read and validated, with its digest for the control file. */
@@ -58,7 +60,17 @@ export interface RunPeriodOptions {
   provisional?: boolean;
   now?: Date;
   progress?: BillingProgress;
+  /**
+   * From this many lifts in the period on, a worker thread reads and classifies a share of
+   * them while this thread does the rest (default 250,000; Infinity: never).
+   */
+  parallelMinLifts?: number;
 }
+
+/** Share of the lifts the calling thread classifies when a worker takes the rest: it starts first. */
+const MAIN_SHARE = 0.55;
+/** How long to wait for the worker before classifying its share here. */
+const WORKER_TIMEOUT_MS = 5 * 60_000;
 
 /** Bills a period from the store. */
 export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRun {
@@ -69,19 +81,50 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
       `not a period: ${o.periodId} (2026, 2026-H1, 2026-T2, 2026-Q3, 2026-07)`,
     );
   const tz = o.tariff.plan.timeZone;
+  const range = periodLiftRange(db, period, tz);
+  let mine: { from: number; to: number } | null = null;
+  let classified: Iterable<ClassifiedLifts> = [];
+  if (range.count >= (o.parallelMinLifts ?? 250_000) && !db.memory) {
+    const split = range.firstRowid + Math.floor((range.lastRowid + 1 - range.firstRowid) * MAIN_SHARE);
+    const theirs = { from: split, to: range.lastRowid + 1 };
+    mine = { from: range.firstRowid, to: split };
+    const worker = new ClassifyWorker({ dbPath: db.name, period, timeZone: tz, range, rowids: theirs });
+    classified = workerShare(worker, () => {
+      // The worker failed: its share is classified here, so nothing is left out.
+      const c = new LiftClassifier(period, tz, loadBillingRegistry(db));
+      for (const lift of loadPeriodLifts(db, period, tz, range, theirs)) c.add(lift);
+      return c.result();
+    });
+  }
   const registry = loadBillingRegistry(db, o.tariff.plan.splitCollectiveByDwellings);
-  const lifts = loadPeriodLifts(db, period, tz);
+  const lifts = loadPeriodLifts(db, period, tz, range, mine);
   const run = computeCharges({
     period,
     tariff: o.tariff.plan,
     registry,
     lifts: o.progress ? reporting(lifts, o.progress, db) : lifts,
+    classified,
     uniqueIds: true,
     today: localDay((o.now ?? new Date()).toISOString(), tz),
     provisional: o.provisional ?? false,
   });
   o.progress?.('compute', 1, 1);
   return run;
+}
+
+/** The worker's share of the lifts, waited for when the engine asks for it; `fallback` if it failed. */
+function* workerShare(worker: ClassifyWorker, fallback: () => ClassifiedLifts): Generator<ClassifiedLifts> {
+  let result: ClassifiedLifts;
+  try {
+    result = worker.wait(WORKER_TIMEOUT_MS);
+  } catch (err) {
+    process.emitWarning(
+      `${(err as Error).message}; its share of the lifts is classified on the calling thread`,
+      'BillingWorkerWarning',
+    );
+    result = fallback();
+  }
+  yield result;
 }
 
 /** Passes lifts through, reporting every 50,000 against the lifts stored. */

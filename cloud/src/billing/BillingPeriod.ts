@@ -149,14 +149,14 @@ export function utcMillis(ts: string): number {
 }
 
 /**
- * Local days of instants in one time zone, from a table of the UTC hours around a range of
- * days (the zones we serve change offset on whole hours). Every instant of a day gets the
- * same string, so billing compares and keys days cheaply. Outside the table it asks
+ * Local days of instants in one time zone, as day numbers ({@link dayNumber}), from a table of
+ * the UTC hours around a range of days (the zones we serve change offset on whole hours).
+ * Billing compares numbers, not day strings, millions of times. Outside the table it asks
  * {@link localDay}.
  */
 export class LocalDays {
   private readonly firstHour: number;
-  private readonly table: string[] = [];
+  private readonly table: Int32Array;
 
   constructor(
     private readonly timeZone: string,
@@ -164,24 +164,18 @@ export class LocalDays {
     to: string,
   ) {
     const first = dayNumber(from) - 2;
-    const hours = (dayNumber(to) + 2 - first) * 24;
     this.firstHour = first * 24;
-    const shared = new Map<string, string>();
-    for (let h = 0; h < hours; h++) {
-      const day = localDay(new Date((this.firstHour + h) * 3_600_000).toISOString(), timeZone);
-      let same = shared.get(day);
-      if (same === undefined) {
-        same = day;
-        shared.set(day, day);
-      }
-      this.table.push(same);
+    this.table = new Int32Array((dayNumber(to) + 2 - first) * 24);
+    for (let h = 0; h < this.table.length; h++) {
+      const utc = new Date((this.firstHour + h) * 3_600_000).toISOString();
+      this.table[h] = dayNumber(localDay(utc, timeZone));
     }
   }
 
-  /** The local day of an instant given as its UTC text and {@link utcMillis} of it. */
-  dayOf(ts: string, ms: number): string {
+  /** The local day number of an instant given as its UTC text and {@link utcMillis} of it. */
+  dayOf(ts: string, ms: number): number {
     const h = Math.floor(ms / 3_600_000) - this.firstHour;
-    return h >= 0 && h < this.table.length ? this.table[h]! : localDay(ts, this.timeZone);
+    return h >= 0 && h < this.table.length ? this.table[h]! : dayNumber(localDay(ts, this.timeZone));
   }
 }
 

@@ -1,4 +1,4 @@
-import { contains, intersect } from './BillingPeriod.js';
+import { dayNumber, intersect } from './BillingPeriod.js';
 import type { PlanName } from './TariffPlan.js';
 
 /** Who pays: a household, a business, or a building manager (syndic) for collective bins. */
@@ -99,9 +99,16 @@ export function registryIssues(reg: BillingRegistry): string[] {
 export class TagIndex {
   /** Per tag, the indexes in `bins` of its holdings. */
   private readonly byTag = new Map<string, number[]>();
+  /** Day numbers of each holding's [from, to); to is +∞ while it lasts. */
+  private readonly from: Float64Array;
+  private readonly to: Float64Array;
 
   constructor(private readonly bins: BinHolding[]) {
+    this.from = new Float64Array(bins.length);
+    this.to = new Float64Array(bins.length);
     bins.forEach((h, i) => {
+      this.from[i] = dayNumber(h.from);
+      this.to[i] = h.to === null ? Number.POSITIVE_INFINITY : dayNumber(h.to);
       const list = this.byTag.get(h.tagId);
       if (list) list.push(i);
       else this.byTag.set(h.tagId, [i]);
@@ -113,16 +120,16 @@ export class TagIndex {
     return this.byTag.has(tagId);
   }
 
-  /** The index in `bins` of the holding of a tag on a day, -1 when nobody held it. */
-  indexOn(tagId: string, day: string): number {
+  /** The index in `bins` of the holding of a tag on a day number, -1 when nobody held it. */
+  indexOn(tagId: string, day: number): number {
     const list = this.byTag.get(tagId);
     if (list === undefined) return -1;
-    for (const i of list) if (contains(this.bins[i]!, day)) return i;
+    for (const i of list) if (day >= this.from[i]! && day < this.to[i]!) return i;
     return -1;
   }
 
   /** The holding of a tag on a day. */
   holdingOn(tagId: string, day: string): BinHolding | undefined {
-    return this.bins[this.indexOn(tagId, day)];
+    return this.bins[this.indexOn(tagId, dayNumber(day))];
   }
 }

@@ -95,35 +95,62 @@ export function loadBillingRegistry(
   return { accounts, buildings, bins };
 }
 
+/** Where a period's lifts are in the store. */
+export interface PeriodLiftRange {
+  /** UTC bounds of the period's local days, half-open. */
+  from: string;
+  to: string;
+  /** Lifts of the period, and the rowids they lie between (inclusive; 0 when none). */
+  count: number;
+  firstRowid: number;
+  lastRowid: number;
+  /** Read by a table scan rather than through the `started_at` index. */
+  scan: boolean;
+}
+
 /**
- * The lifts of a period: those whose start (bin hooked) falls on a local day of the period.
+ * Counts a period's lifts (through the `started_at` index, which holds the rowids, so no table
+ * row is read). A period that holds a large part of the table is then read by a table scan:
+ * walking the index costs a random table read per lift (three times slower at a million lifts
+ * stored out of time order, as outbox backlogs and late trucks store them).
+ */
+export function periodLiftRange(
+  db: Database.Database,
+  period: BillingPeriod,
+  timeZone: string,
+): PeriodLiftRange {
+  const from = zonedDayStartUtc(period.from, timeZone);
+  const to = zonedDayStartUtc(period.to, timeZone);
+  const r = db
+    .prepare(
+      'SELECT count(*) AS n, min(rowid) AS lo, max(rowid) AS hi FROM lifts WHERE started_at >= ? AND started_at < ?',
+    )
+    .get(from, to) as { n: number; lo: number | null; hi: number | null };
+  const stored = (db.prepare('SELECT max(rowid) FROM lifts').pluck().get() as number | null) ?? 0;
+  return { from, to, count: r.n, firstRowid: r.lo ?? 0, lastRowid: r.hi ?? 0, scan: r.n > stored / 8 };
+}
+
+/**
+ * The lifts of a period: those whose start (bin hooked) falls on a local day of the period,
+ * optionally only those with a rowid in [rowids.from, rowids.to) (a thread's share).
  * Lean on purpose (five columns, raw rows, streamed): a period holds up to millions of lifts.
  * The store keeps one row per `event_id` (its primary key), so the lifts are unique by id.
- *
- * A period that holds a large part of the table is read by a table scan: walking the
- * `started_at` index costs a random table read per lift (three times slower at a million
- * lifts stored out of time order, as outbox backlogs and late trucks store them).
  */
 export function* loadPeriodLifts(
   db: Database.Database,
   period: BillingPeriod,
   timeZone: string,
+  range: PeriodLiftRange = periodLiftRange(db, period, timeZone),
+  rowids: { from: number; to: number } | null = null,
 ): Generator<BillableLift> {
-  const from = zonedDayStartUtc(period.from, timeZone);
-  const to = zonedDayStartUtc(period.to, timeZone);
-  const inPeriod = db
-    .prepare('SELECT count(*) FROM lifts WHERE started_at >= ? AND started_at < ?')
-    .pluck()
-    .get(from, to) as number;
-  const stored = (db.prepare('SELECT max(rowid) FROM lifts').pluck().get() as number | null) ?? 0;
-  const scan = inPeriod > stored / 8;
   const stmt = db
     .prepare(
-      `SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts ${scan ? 'NOT INDEXED' : ''}
-       WHERE started_at >= ? AND started_at < ?`,
+      `SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts ${range.scan ? 'NOT INDEXED' : ''}
+       WHERE started_at >= ? AND started_at < ? ${rowids ? 'AND rowid >= ? AND rowid < ?' : ''}`,
     )
     .raw(true);
-  for (const row of stmt.iterate(from, to) as Iterable<
+  const params = rowids ? [range.from, range.to, rowids.from, rowids.to] : [range.from, range.to];
+  for (const row of stmt.iterate(...params) as Iterable<
     [string, string, string | null, number | null, string]
   >) {
     yield {

@@ -1,0 +1,265 @@
+import type { BillableLift } from './BillingEngine.js';
+import {
+  type BillingPeriod,
+  dayNumber,
+  dayString,
+  intersect,
+  LocalDays,
+  utcMillis,
+} from './BillingPeriod.js';
+import { type BillingRegistry, type BinHolding, TagIndex } from './BillingRegistry.js';
+import type { ReviewItem } from './ChargeLine.js';
+import type { PlanName } from './TariffPlan.js';
+
+/** Flags that keep a lift from being billed, in the order their reason is given. */
+const REFUSING_FLAGS: ReadonlyArray<ReviewItem['reason']> = [
+  'unstable',
+  'negative-net',
+  'overload',
+  'clock-unsynced',
+];
+
+/** A payer of a period: an account, or a building whose collective bins are billed together. */
+export interface Holder {
+  key: string;
+  plan: PlanName;
+  /** Days the holder is present in the period, half-open. */
+  presence: { from: string; to: string | null } | null;
+  /** The same as day numbers (an empty range when absent). */
+  presentFrom: number;
+  presentTo: number;
+  accountId: string;
+  accountName: string;
+  building: BillingRegistry['buildings'][number] | null;
+}
+
+/**
+ * The lifts to bill, in columns: a period holds up to millions of them, and objects per lift
+ * cost the garbage collector more than the whole computation. Row `i` is one lift.
+ */
+export class BilledLifts {
+  length = 0;
+  readonly ids: string[] = [];
+  days = new Int32Array(1024);
+  times = new Float64Array(1024);
+  nets = new Float64Array(1024);
+  belowMinimum = new Uint8Array(1024);
+  holdings = new Int32Array(1024);
+
+  push(id: string, time: number, day: number, net: number, belowMinimum: boolean, holding: number): void {
+    const i = this.length++;
+    if (i === this.times.length) this.grow();
+    this.ids.push(id);
+    this.days[i] = day;
+    this.times[i] = time;
+    this.nets[i] = net;
+    this.belowMinimum[i] = belowMinimum ? 1 : 0;
+    this.holdings[i] = holding;
+  }
+
+  /** Time order, then id: a total order (ids are unique once duplicates are set aside). */
+  readonly order = (a: number, b: number): number =>
+    this.times[a]! - this.times[b]! || cmp(this.ids[a]!, this.ids[b]!);
+
+  /**
+   * Row numbers grouped by holding (`byHolding[start[h]…start[h+1])` are holding `h`'s), each
+   * group in time order. A counting sort, then small sorts: no global sort of millions.
+   */
+  groupByHolding(holdings: number): { byHolding: Int32Array; start: Int32Array } {
+    const start = new Int32Array(holdings + 1);
+    for (let i = 0; i < this.length; i++) start[this.holdings[i]! + 1]! += 1;
+    for (let h = 0; h < holdings; h++) start[h + 1]! += start[h]!;
+    const next = start.slice(0, holdings);
+    const byHolding = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) byHolding[next[this.holdings[i]!]!++] = i;
+    for (let h = 0; h < holdings; h++) {
+      if (start[h + 1]! - start[h]! > 1) byHolding.subarray(start[h]!, start[h + 1]!).sort(this.order);
+    }
+    return { byHolding, start };
+  }
+
+  private grow(): void {
+    const n = this.times.length * 2;
+    const times = new Float64Array(n);
+    times.set(this.times);
+    this.times = times;
+    const days = new Int32Array(n);
+    days.set(this.days);
+    this.days = days;
+    const nets = new Float64Array(n);
+    nets.set(this.nets);
+    this.nets = nets;
+    const below = new Uint8Array(n);
+    below.set(this.belowMinimum);
+    this.belowMinimum = below;
+    const holdings = new Int32Array(n);
+    holdings.set(this.holdings);
+    this.holdings = holdings;
+  }
+}
+
+/** The part of a period's lifts a {@link LiftClassifier} classified, as it crosses threads. */
+export interface ClassifiedLifts {
+  ids: string[];
+  days: Int32Array<ArrayBuffer>;
+  times: Float64Array<ArrayBuffer>;
+  nets: Float64Array<ArrayBuffer>;
+  belowMinimum: Uint8Array<ArrayBuffer>;
+  holdings: Int32Array<ArrayBuffer>;
+  review: ReviewItem[];
+  liftsInPeriod: number;
+}
+
+/**
+ * Step 1 of billing: each lift is billed (to the bin holding its tag belonged to that local
+ * day) or set aside for review with its reason. Lifts stream through and only the billed ones
+ * are kept, in columns; the order of the lifts never matters (each holding's lifts are put in
+ * time order afterwards). Deterministic from the period, time zone and registry, so several
+ * classifiers (threads) can each take part of the lifts and {@link merge} their results.
+ */
+export class LiftClassifier {
+  /** The payers of the period, by key. */
+  readonly holders = new Map<string, Holder>();
+  /** The holder of each bin holding that overlaps the period (by index in registry.bins). */
+  readonly holderAt: (Holder | undefined)[];
+  readonly billed = new BilledLifts();
+  readonly review: ReviewItem[] = [];
+  liftsInPeriod = 0;
+  private readonly tags: TagIndex;
+  private readonly localDays: LocalDays;
+  private readonly periodFrom: number;
+  private readonly periodTo: number;
+
+  constructor(
+    private readonly period: BillingPeriod,
+    timeZone: string,
+    registry: BillingRegistry,
+  ) {
+    const accounts = new Map(registry.accounts.map((a) => [a.id, a]));
+    const buildings = new Map(registry.buildings.map((b) => [b.id, b]));
+    const holderOf = (h: BinHolding): Holder => {
+      const key = h.accountId ? `a:${h.accountId}` : `b:${h.buildingId}`;
+      let holder = this.holders.get(key);
+      if (!holder) {
+        const a = h.accountId ? accounts.get(h.accountId)! : undefined;
+        const b = a ? null : buildings.get(h.buildingId!)!;
+        const payer = a ?? accounts.get(b!.managerAccountId)!;
+        const presence = a
+          ? intersect({ from: a.occupiedFrom, to: a.occupiedTo }, period)
+          : { from: period.from, to: period.to };
+        holder = {
+          key,
+          plan: a ? a.plan : b!.plan,
+          presence,
+          presentFrom: presence ? dayNumber(presence.from) : 0,
+          presentTo: presence ? dayNumber(presence.to ?? period.to) : 0,
+          accountId: payer.id,
+          accountName: payer.name,
+          building: b,
+        };
+        this.holders.set(key, holder);
+      }
+      return holder;
+    };
+    this.holderAt = registry.bins.map((h) => (intersect(h, period) ? holderOf(h) : undefined));
+    this.tags = new TagIndex(registry.bins);
+    this.localDays = new LocalDays(timeZone, period.from, period.to);
+    this.periodFrom = dayNumber(period.from);
+    this.periodTo = dayNumber(period.to);
+  }
+
+  /** Classifies one lift. Keeps nothing of the object itself. */
+  add(lift: BillableLift): void {
+    const { period, review } = this;
+    const time = utcMillis(lift.ts);
+    if (Number.isNaN(time)) {
+      review.push(reviewItem(lift, 'outside-period', `time ${lift.ts} is not an ISO-8601 instant`));
+      return;
+    }
+    const day = this.localDays.dayOf(lift.ts, time);
+    if (day < this.periodFrom || day >= this.periodTo) {
+      review.push(
+        reviewItem(
+          lift,
+          'outside-period',
+          `local day ${dayString(day)} is outside ${period.from}…${period.to}`,
+        ),
+      );
+      return;
+    }
+    this.liftsInPeriod++;
+    const flag = lift.flags.length ? REFUSING_FLAGS.find((f) => lift.flags.includes(f)) : undefined;
+    if (flag) {
+      review.push(reviewItem(lift, flag, `flagged ${flag} by the truck`));
+    } else if (lift.tagId === null || lift.flags.includes('no-tag')) {
+      review.push(reviewItem(lift, 'no-tag', 'no tag was read'));
+    } else if (lift.netWeightG === null) {
+      review.push(reviewItem(lift, 'unstable', 'no net weight'));
+    } else if (lift.netWeightG < 0) {
+      review.push(reviewItem(lift, 'negative-net', `net weight ${lift.netWeightG} g`));
+    } else {
+      const holding = this.tags.indexOn(lift.tagId, day);
+      if (holding < 0) {
+        review.push(
+          this.tags.known(lift.tagId)
+            ? reviewItem(lift, 'no-holder', `tag ${lift.tagId} held by nobody on ${dayString(day)}`)
+            : reviewItem(lift, 'unknown-tag', `tag ${lift.tagId} is not registered`),
+        );
+        return;
+      }
+      const holder = this.holderAt[holding]!;
+      if (day < holder.presentFrom || day >= holder.presentTo) {
+        review.push(
+          reviewItem(
+            lift,
+            'vacant',
+            `account ${holder.accountId} did not occupy the premises on ${dayString(day)}`,
+          ),
+        );
+        return;
+      }
+      const belowMinimum = lift.flags.length > 0 && lift.flags.includes('below-minimum');
+      this.billed.push(lift.id, time, day, lift.netWeightG, belowMinimum, holding);
+    }
+  }
+
+  /** What this classifier found, typed arrays trimmed to their length (transferable). */
+  result(): ClassifiedLifts {
+    const b = this.billed;
+    const n = b.length;
+    return {
+      ids: b.ids,
+      days: b.days.slice(0, n),
+      times: b.times.slice(0, n),
+      nets: b.nets.slice(0, n),
+      belowMinimum: b.belowMinimum.slice(0, n),
+      holdings: b.holdings.slice(0, n),
+      review: this.review,
+      liftsInPeriod: this.liftsInPeriod,
+    };
+  }
+
+  /** Adds what another classifier of the same period and registry found. */
+  merge(part: ClassifiedLifts): void {
+    for (let i = 0; i < part.ids.length; i++) {
+      this.billed.push(
+        part.ids[i]!,
+        part.times[i]!,
+        part.days[i]!,
+        part.nets[i]!,
+        part.belowMinimum[i] === 1,
+        part.holdings[i]!,
+      );
+    }
+    for (const r of part.review) this.review.push(r);
+    this.liftsInPeriod += part.liftsInPeriod;
+  }
+}
+
+export function reviewItem(lift: BillableLift, reason: ReviewItem['reason'], detail: string): ReviewItem {
+  return { liftId: lift.id, ts: lift.ts, tagId: lift.tagId, reason, detail };
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
