@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { MESSAGES, type MessageKind } from '@releve/shared';
 import type Database from 'better-sqlite3';
 import type { DeadLetterRecord, MessageRecord, WriteOutcome, WriteRecord } from './records.js';
@@ -154,7 +154,7 @@ export class MessageWriter {
       return 'dead-lettered';
     }
     const header = r.message as { id: string; seq: number };
-    const digest = createHash('sha1').update(r.payload).digest();
+    const digest = hash('sha1', r.payload, 'buffer');
     if (r.kind === 'lift') {
       const other = this.#ledgerDigest.get(header.id);
       if (other === undefined && this.#writeLift(r, digest)) return 'stored';
