@@ -132,8 +132,7 @@ export function computeCharges(input: BillingInput): BillingRun {
     const versionOfDay = versionTable(holder.plan);
     const lines: ChargeLine[] = [];
     const base = { accountId: holder.accountId, accountName: holder.accountName, share: null };
-    const weightRows: number[] = [];
-    let bins = 0;
+    const weightParts: Int32Array[] = [];
     for (const hi of holdingsByHolder.get(holder) ?? []) {
       const h = registry.bins[hi]!;
       const range = holder.presence ? intersect(h, holder.presence) : null;
@@ -178,12 +177,17 @@ export function computeCharges(input: BillingInput): BillingRun {
           }),
         );
       }
+      // The rows are in time order, so each tariff version's extra lifts are one run of them.
       const extraByVersion = new Map<TariffVersion, string[]>();
-      for (const row of rows.subarray(included)) {
-        const v = versionOfDay[billed.days[row]! - periodFrom]!;
+      const extra = rows.subarray(included);
+      for (let a = 0; a < extra.length; ) {
+        const v = versionOfDay[billed.days[extra[a]!]! - periodFrom]!;
+        let b = a + 1;
+        while (b < extra.length && versionOfDay[billed.days[extra[b]!]! - periodFrom] === v) b++;
+        const ids = idsOf(billed, extra.subarray(a, b));
         const list = extraByVersion.get(v);
-        if (list) list.push(billed.ids[row]!);
-        else extraByVersion.set(v, [billed.ids[row]!]);
+        extraByVersion.set(v, list ? list.concat(ids) : ids);
+        a = b;
       }
       for (const [v, ids] of extraByVersion) {
         const price = priced(v.extraLiftCents, h, v);
@@ -199,11 +203,10 @@ export function computeCharges(input: BillingInput): BillingRun {
           }),
         );
       }
-      for (const row of rows) weightRows.push(row);
-      bins++;
+      weightParts.push(rows);
     }
     // One bin's lifts are in time order already; several bins' are merged.
-    if (bins > 1) weightRows.sort(billed.order);
+    const weightRows = weightParts.length === 1 ? weightParts[0]! : merged(weightParts, billed);
     const versionOf = (row: number) => versionOfDay[billed.days[row]! - periodFrom]!;
     for (const l of weightLines(billed, weightRows, versionOf, base)) lines.push(l);
     if (lines.length) linesByHolder.set(holder.key, lines);
@@ -310,6 +313,17 @@ function withoutDuplicates(lifts: Iterable<BillableLift>, review: ReviewItem[]):
   return byId.values();
 }
 
+/** Rows of several holdings in one time order. */
+function merged(parts: Int32Array[], billed: BilledLifts): Int32Array {
+  const all = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all.sort(billed.order);
+}
+
 /** The ids of some rows of the billed lifts. */
 function idsOf(billed: BilledLifts, rows: Int32Array): string[] {
   const ids = new Array<string>(rows.length);
@@ -353,20 +367,22 @@ function splitAtYears(from: string, to: string): [string, string][] {
 /** Weight lines: progressive tiers over the holder's chronological total, per tariff version. */
 function weightLines(
   billed: BilledLifts,
-  rows: readonly number[],
+  rows: Int32Array,
   versionOf: (row: number) => TariffVersion,
   base: LineOwner,
 ): ChargeLine[] {
   const acc = new Map<TariffVersion, { grams: number; ids: string[] }[]>();
   let cumulative = 0;
+  let lastVersion: TariffVersion | undefined;
+  let tiers: { grams: number; ids: string[] }[] = [];
   for (const row of rows) {
     const v = versionOf(row);
     const net = billed.nets[row]!;
     if (net < v.minimumBillableG || billed.belowMinimum[row] === 1) continue;
     const id = billed.ids[row]!;
-    let tiers = acc.get(v);
-    if (tiers === undefined) {
-      tiers = [];
+    if (v !== lastVersion) {
+      lastVersion = v;
+      tiers = acc.get(v) ?? [];
       acc.set(v, tiers);
     }
     let left = net;
