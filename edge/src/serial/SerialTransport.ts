@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { SerialPortStream } from '@serialport/stream';
-import { pino, type Logger } from 'pino';
-import { SerialPort } from 'serialport';
+import { type Logger, pino } from 'pino';
 import { EdgeError, EdgeErrorCode } from '../errors.js';
+import { polledReadBinding } from './PolledReadBinding.js';
 import {
   type ReopenPolicy,
   reopenDelayMs,
@@ -42,8 +42,9 @@ export type SerialBinding = ConstructorParameters<typeof SerialPortStream>[0]['b
 /** Options of a {@link SerialTransport}. */
 export interface SerialTransportOptions {
   /**
-   * The serialport binding: the platform's `@serialport/bindings-cpp` (default) in production,
-   * `MockBinding` from `@serialport/binding-mock` (or a wrapper of it) in tests.
+   * The serialport binding: the platform's `@serialport/bindings-cpp` with event-loop reads
+   * (`polledReadBinding()`, the default) in production, `MockBinding` from
+   * `@serialport/binding-mock` (or a wrapper of it) in tests.
    */
   binding?: SerialBinding;
   /** Reopen backoff; defaults from {@link reopenPolicySchema}. */
@@ -67,7 +68,8 @@ export interface SerialTransportOptions {
  * capped, jittered exponential backoff (a new `SerialPortStream` each time), counting reopens.
  * After `stop()` no timer and no open handle is left.
  *
- * This is the only file of `@releve/edge` that imports `serialport`.
+ * This file and the binding it uses by default (`PolledReadBinding.ts`) are the only files of
+ * `@releve/edge` that import serialport packages.
  */
 export class SerialTransport extends EventEmitter<SerialTransportEvents> {
   /** Line settings, defaults applied. */
@@ -96,7 +98,7 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
     super();
     this.settings = serialDeviceSettingsSchema.parse(settings);
     this.policy = reopenPolicySchema.parse(options.reopen ?? {});
-    this.binding = options.binding ?? SerialPort.binding;
+    this.binding = options.binding ?? polledReadBinding();
     this.random = options.random ?? Math.random;
     this.presenceCheckMs = options.presenceCheckMs ?? (options.binding ? 0 : 500);
     this.log = (

@@ -77,3 +77,35 @@ describe.skipIf(!socat)('SerialTransport with the real bindings-cpp on a socat p
     expect(text).toBe('ST,GS,+0000003kg\r\n');
   });
 });
+
+describe.skipIf(!socat)('SerialTransport reads on the event loop', () => {
+  it('sees a hung-up tty as lost from the read itself, without the presence check', async () => {
+    const device = new LineDevice();
+    const link = new PtyDeviceLink(device);
+    cleanups.push(() => link.stop());
+    const path = await link.start();
+    const transport = new SerialTransport(
+      { path, baudRate: 9600 },
+      {
+        logger: pino({ level: 'silent' }),
+        reopen: { initialDelayMs: 50, maxDelayMs: 400 },
+        presenceCheckMs: 0,
+      },
+    );
+    cleanups.push(() => transport.stop());
+    const chunks: string[] = [];
+    transport.on('data', (chunk) => chunks.push(chunk.toString('latin1')));
+    const lost: Array<Error | null> = [];
+    transport.on('lost', ({ cause }) => lost.push(cause));
+    transport.start();
+    await transport.whenOpen();
+    for (let i = 0; i < 50; i++) device.say(`line ${i}\r\n`);
+    await waitFor(() => chunks.join('').includes('line 49\r\n'), 10_000, 'fifty lines');
+    expect(chunks.join('')).toBe(Array.from({ length: 50 }, (_, i) => `line ${i}\r\n`).join(''));
+
+    await link.unplug();
+    await waitFor(() => lost.length === 1, 10_000, 'the loss');
+    // The poller reports the hang-up (bindings-cpp's own read loop spins on 0-byte reads).
+    expect(lost[0]).toBeInstanceOf(Error);
+  });
+});

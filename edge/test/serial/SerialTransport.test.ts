@@ -1,6 +1,6 @@
-import { waitFor } from '@releve/shared/testing/index';
 import { MockDeviceBinding } from '@releve/firmware-sim/pty/MockDeviceBinding';
 import type { SerialDevice } from '@releve/firmware-sim/pty/SerialDevice';
+import { waitFor } from '@releve/shared/testing/index';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EdgeError, EdgeErrorCode } from '../../src/errors.js';
