@@ -32,8 +32,11 @@ export const CHARGE_COLUMNS = [
 
 export const REVIEW_COLUMNS = ['period', 'lift_id', 'ts', 'tag_id', 'reason', 'detail'] as const;
 
+/** Characters that make a field quoted, per separator: one scan of each value. */
+const NEEDS_QUOTES = { ',': /[",\r\n]/, ';': /[";\r\n]/ } as const;
+
 function field(value: string, d: CsvDialect): string {
-  return /["\r\n]/.test(value) || value.includes(d.separator) ? `"${value.replaceAll('"', '""')}"` : value;
+  return NEEDS_QUOTES[d.separator].test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 function decimal(text: string, d: CsvDialect): string {
