@@ -44,6 +44,16 @@ describe('topic tree', () => {
     expect(parseTopic('$SYS/broker/uptime')).toBeNull();
   });
 
+  it('parses a topic seen before to the same frozen result, and a long one all the same', () => {
+    const topic = topicFor('lift', 'dev-2');
+    const first = parseTopic(topic);
+    expect(parseTopic(`${topic}`)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    const long = topicFor('lift', 'd'.repeat(63)).replace('/lifts', `/${'x'.repeat(300)}`);
+    expect(parseTopic(long)).toBeNull();
+    expect(parseTopic(long)).toBeNull();
+  });
+
   it('subscribes the cloud to device-to-cloud messages only', () => {
     const filters = deviceToCloudFilters();
     expect(filters).toContain('releve/v1/trucks/+/lifts');
@@ -75,6 +85,14 @@ describe('decodeMessage', () => {
       expect(r.code).toBe(code);
       expect(r.reason.length).toBeGreaterThan(0);
     }
+  });
+
+  it('decodes a valid payload right after one cut inside a UTF-8 sequence', () => {
+    const bytes = encodeMessage('lift', { ...lift, tag: null, flags: ['no-tag'] });
+    expect(decodeMessage(topic, Buffer.from([0x7b, 0xe2, 0x82]))).toMatchObject({
+      code: SharedErrorCode.NotJson,
+    });
+    expect(decodeMessage(topic, bytes).ok).toBe(true);
   });
 
   it('rejects topics outside the tree', () => {

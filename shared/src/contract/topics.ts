@@ -207,13 +207,33 @@ export function deviceToCloudFilters(): string[] {
 }
 
 export interface ParsedTopic {
-  kind: MessageKind;
-  deviceClass: DeviceClass;
-  deviceId: string;
+  readonly kind: MessageKind;
+  readonly deviceClass: DeviceClass;
+  readonly deviceId: string;
 }
 
-/** Which message a topic carries, or null when it is outside the tree. */
+/**
+ * Topics parsed before: each device uses a handful, and the cloud parses every message's topic
+ * at the broker and again in the ingest (0.5 µs a parse, 0.15 µs a lookup). Bounded: cleared
+ * when full, and topics longer than any of the contract's are not kept.
+ */
+const PARSED = new Map<string, ParsedTopic | null>();
+const PARSED_MAX_ENTRIES = 10_000;
+const PARSED_MAX_TOPIC_LENGTH = 200;
+
+/** Which message a topic carries, or null when it is outside the tree. The result is frozen. */
 export function parseTopic(topic: string): ParsedTopic | null {
+  const known = PARSED.get(topic);
+  if (known !== undefined) return known;
+  const parsed = parseTopicLevels(topic);
+  if (topic.length <= PARSED_MAX_TOPIC_LENGTH) {
+    if (PARSED.size >= PARSED_MAX_ENTRIES) PARSED.clear();
+    PARSED.set(topic, parsed);
+  }
+  return parsed;
+}
+
+function parseTopicLevels(topic: string): ParsedTopic | null {
   const prefix = `${TOPIC_ROOT}/`;
   if (!topic.startsWith(prefix)) return null;
   const levels = topic.slice(prefix.length).split('/');
@@ -221,8 +241,11 @@ export function parseTopic(topic: string): ParsedTopic | null {
   if ((deviceClass !== 'trucks' && deviceClass !== 'gateways') || !deviceId || !DEVICE_ID.test(deviceId))
     return null;
   const kind = BY_CLASS_AND_SUFFIX.get(`${deviceClass}|${rest.join('/')}`);
-  return kind ? { kind, deviceClass, deviceId } : null;
+  return kind ? Object.freeze({ kind, deviceClass, deviceId }) : null;
 }
+
+/** Payloads must be UTF-8; one decoder serves every call (it keeps no state between them). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export type DecodeResult =
   | { ok: true; topic: ParsedTopic; message: MessageOf<MessageKind> }
@@ -255,8 +278,7 @@ export function decodeMessage(
     };
   let json: unknown;
   try {
-    const text =
-      typeof payload === 'string' ? payload : new TextDecoder('utf-8', { fatal: true }).decode(payload);
+    const text = typeof payload === 'string' ? payload : UTF8.decode(payload);
     json = JSON.parse(text);
   } catch (e) {
     return {
