@@ -20,10 +20,10 @@ const bool = (b: boolean): number => (b ? 1 : 0);
 /**
  * Writes validated messages and dead letters, one call per record, inside the caller's
  * transaction. Idempotent: the device-made event id is the key of the `events` ledger, and a
- * lift's own row is its ledger row (migration 8); both are written with
- * `INSERT … ON CONFLICT DO NOTHING` after checking the other place holds no such id. A second
- * copy with the same bytes is a duplicate, a second copy with other bytes (whatever its kind)
- * is dead-lettered as `id-conflict`.
+ * lift's own row is its ledger row (migration 8; lifts stored before have theirs in `events`);
+ * both are written with `INSERT … ON CONFLICT DO NOTHING` after checking the other place holds
+ * no such id. A second copy with the same bytes is a duplicate, a second copy with other bytes
+ * (whatever its kind) is dead-lettered as `id-conflict`.
  */
 export class MessageWriter {
   readonly #ledger: Database.Statement;

@@ -51,8 +51,8 @@ const TABLES: readonly {
     ledgerKinds: ['truckAlert', 'gatewayAlert'],
   },
   { table: 'dead_letters', column: 'received_at', days: 'deadLettersDays' },
-  // A lift's row is its own ledger row (migration 8).
-  { table: 'lifts', column: 'received_at', days: 'liftsDays' },
+  // A lift's row is its own ledger row since migration 8; lifts stored before have one in events.
+  { table: 'lifts', column: 'received_at', days: 'liftsDays', ledgerKinds: ['lift'] },
 ];
 
 /**

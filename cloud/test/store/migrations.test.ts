@@ -77,7 +77,7 @@ describe('store migrations', () => {
     dir = '';
   });
 
-  it('moves the ledger rows of lifts into the lifts (8): a redelivery stays a duplicate, other bytes a conflict', () => {
+  it('keeps the ledger rows of lifts stored before 8: a redelivery stays a duplicate, other bytes a conflict', () => {
     dir = mkdtempSync(join(tmpdir(), 'releve-mig-'));
     const db = new Database(join(dir, STORE_FILE));
     migrate(db, 7);
@@ -96,7 +96,6 @@ describe('store migrations', () => {
     ).run(lift.id, lift.ts, lift.startedAt, at);
     db.close();
     const store = Store.open({ dataDir: dir, logger: silent });
-    expect(store.db.prepare('SELECT kind FROM events').pluck().all()).toEqual(['truckStatus']);
     expect(
       store.writeBatch([
         liftRecord(lift),
@@ -106,6 +105,10 @@ describe('store migrations', () => {
       ]),
     ).toEqual(['duplicate', 'dead-lettered', 'duplicate', 'dead-lettered']);
     expect(store.reads.count('lifts')).toBe(1);
+    expect(store.reads.sequenceGaps('t1')).toEqual([]);
+    // the old lift's ledger row goes with it
+    expect(store.purgeExpired(new Date(Date.now() + 7 * 366 * 86_400_000))).toMatchObject({ lifts: 1 });
+    expect(store.db.prepare("SELECT count(*) FROM events WHERE kind = 'lift'").pluck().get()).toBe(0);
     store.close();
   });
 

@@ -4,9 +4,13 @@ import type { Migration } from './Migration.js';
  * Lifts are their own deduplication ledger. Until now a lift was written twice by event id, in
  * `events` and in `lifts`, each with a unique index on the device-made UUID; random keys make
  * every insert dirty a leaf page of its own, so these two indexes were most of what a commit
- * writes to the WAL. A lift's row now carries the digest of its bytes and the `events` rows of
- * lifts go (their digests move over). Other kinds keep their `events` row; the writer checks an
- * id in both places, so an event id is still stored once across all kinds.
+ * wrote to the WAL. A new lift's row carries the digest of its bytes and no `events` row is
+ * written for it; other kinds keep their `events` row, and the writer looks an id up in both,
+ * so an event id is still stored once across all kinds.
+ *
+ * Lifts stored before keep their `events` row (with the digest) and a null `digest`: the
+ * writer's look-up in `events` finds them, and retention deletes those rows with their lifts.
+ * So this migration rewrites no row and runs in moments on a store of any size.
  *
  * Also drops the two lift indexes that `lifts_started_event` and `lifts_truck_started_event`
  * (migration 5) cover as prefixes.
@@ -16,8 +20,6 @@ export const liftLedgerMigration: Migration = {
   name: 'lift-ledger',
   sql: `
 ALTER TABLE lifts ADD COLUMN digest BLOB;
-UPDATE lifts SET digest = (SELECT e.digest FROM events e WHERE e.event_id = lifts.event_id);
-DELETE FROM events WHERE kind = 'lift';
 DROP INDEX lifts_started;
 DROP INDEX lifts_truck_started;
 `,
