@@ -74,3 +74,14 @@ declare module 'johnny-five' {
   const five: { Board: typeof Board };
   export default five;
 }
+
+/**
+ * johnny-five's Board class alone (`lib/board.js`): the package index loads all of its ~50
+ * component classes, of which the lifter board uses none.
+ */
+declare module 'johnny-five/lib/board.js' {
+  import type { Board } from 'johnny-five';
+
+  const BoardClass: typeof Board;
+  export default BoardClass;
+}
