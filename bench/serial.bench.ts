@@ -53,7 +53,7 @@ async function transportFigures(): Promise<void> {
   const path = await link.start();
   const transport = new SerialTransport(
     { path, baudRate: 115200 },
-    { logger, reopen: { initialDelayMs: 50, maxDelayMs: 1000, jitter: 0 }, presenceCheckMs: 100 },
+    { logger, reopen: { initialDelayMs: 50, maxDelayMs: 1000, jitter: 0 } },
   );
   let got = 0;
   transport.on('data', (c) => {

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { stat } from 'node:fs/promises';
 import { SerialPortStream } from '@serialport/stream';
 import { type Logger, pino } from 'pino';
 import { EdgeError, EdgeErrorCode } from '../errors.js';
@@ -52,20 +51,13 @@ export interface SerialTransportOptions {
   logger?: Logger;
   /** Random source in [0, 1) for the backoff jitter (tests may fix it). */
   random?: () => number;
-  /**
-   * While open, check every this many ms that the device path still exists, and treat the port
-   * as lost when it does not (0 = off). Default 500 with the real bindings, off with an injected
-   * one. Works around bindings-cpp 13 on Linux: when a tty is hung up (USB adapter pulled, pty
-   * master closed) `read()` returns 0 bytes, which `unixRead` retries at once, forever — a busy
-   * loop that never reports the disconnect; only a write would (EIO).
-   */
-  presenceCheckMs?: number;
 }
 
 /**
  * One serial device's port, kept open for the life of the agent: emits data chunks, writes bytes,
  * and survives a USB adapter vanishing and coming back. On a close or an error it reopens with
  * capped, jittered exponential backoff (a new `SerialPortStream` each time), counting reopens.
+ * A pulled adapter hangs its tty up, which the default binding's read reports as a loss.
  * After `stop()` no timer and no open handle is left.
  *
  * This file and the binding it uses by default (`PolledReadBinding.ts`) are the only files of
@@ -86,8 +78,6 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
   private everOpened = false;
   private reopenCount = 0;
   private running = false;
-  private readonly presenceCheckMs: number;
-  private presenceTimer: NodeJS.Timeout | undefined;
   /** Closing of the last lost stream, which `stop()` waits for. */
   private closingLost: Promise<void> | undefined;
 
@@ -100,7 +90,6 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
     this.policy = reopenPolicySchema.parse(options.reopen ?? {});
     this.binding = options.binding ?? polledReadBinding();
     this.random = options.random ?? Math.random;
-    this.presenceCheckMs = options.presenceCheckMs ?? (options.binding ? 0 : 500);
     this.log = (
       options.logger ?? pino({ name: 'edge:serial', level: process.env.LOG_LEVEL ?? 'info' })
     ).child({
@@ -176,7 +165,6 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.stopPresenceCheck();
     await this.inFlight;
     const stream = this.stream;
     this.stream = undefined;
@@ -217,7 +205,6 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
     this.failedAttempts = 0;
     stream.on('data', (chunk: Buffer) => this.emit('data', chunk));
     stream.on('close', (cause: Error | null | undefined) => this.onLost(stream, cause ?? null));
-    this.startPresenceCheck(stream);
     if (this.everOpened) this.reopenCount += 1;
     this.everOpened = true;
     this.log.info({ reopens: this.reopenCount }, 'serial port open');
@@ -228,30 +215,12 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
   private onLost(stream: SerialPortStream, cause: Error | null): void {
     if (stream !== this.stream) return;
     this.stream = undefined;
-    this.stopPresenceCheck();
     stream.removeAllListeners('data');
     this.closingLost = closeQuietly(stream);
     if (!this.running) return;
     this.log.warn({ err: cause?.message }, 'serial port lost');
     this.emit('lost', { cause });
     this.scheduleReopen(null);
-  }
-
-  private startPresenceCheck(stream: SerialPortStream): void {
-    if (this.presenceCheckMs <= 0) return;
-    this.presenceTimer = setInterval(() => {
-      stat(this.path).then(
-        () => {},
-        (err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') this.onLost(stream, new Error(`ENOENT: ${this.path} vanished`));
-        },
-      );
-    }, this.presenceCheckMs);
-  }
-
-  private stopPresenceCheck(): void {
-    if (this.presenceTimer) clearInterval(this.presenceTimer);
-    this.presenceTimer = undefined;
   }
 
   private scheduleReopen(cause: Error | null): void {

@@ -22,7 +22,7 @@ describe.skipIf(!socat)('LifterBoard on a real tty (socat pty) with the real bin
     cleanups.push(() => link.stop());
     const path = await link.start();
     const logger = pino({ level: 'silent' });
-    const transport = new SerialTransport({ path, baudRate: 57600 }, { logger, presenceCheckMs: 200 });
+    const transport = new SerialTransport({ path, baudRate: 57600 }, { logger });
     cleanups.push(() => transport.stop());
     // A pty does not reset the board when opened: the board stays silent until asked.
     const lifter = new LifterBoard(transport, { debounceMs: 20, versionQueryDelayMs: 200 }, { logger });

@@ -42,7 +42,6 @@ describe.skipIf(!socat)('SerialTransport with the real bindings-cpp on a socat p
       {
         logger: pino({ level: 'silent' }),
         reopen: { initialDelayMs: 50, maxDelayMs: 400 },
-        presenceCheckMs: 100,
       },
     );
     cleanups.push(() => transport.stop());
@@ -79,7 +78,7 @@ describe.skipIf(!socat)('SerialTransport with the real bindings-cpp on a socat p
 });
 
 describe.skipIf(!socat)('SerialTransport reads on the event loop', () => {
-  it('sees a hung-up tty as lost from the read itself, without the presence check', async () => {
+  it('delivers a burst of lines whole and in order, and sees the hang-up from the read', async () => {
     const device = new LineDevice();
     const link = new PtyDeviceLink(device);
     cleanups.push(() => link.stop());
@@ -89,7 +88,6 @@ describe.skipIf(!socat)('SerialTransport reads on the event loop', () => {
       {
         logger: pino({ level: 'silent' }),
         reopen: { initialDelayMs: 50, maxDelayMs: 400 },
-        presenceCheckMs: 0,
       },
     );
     cleanups.push(() => transport.stop());
