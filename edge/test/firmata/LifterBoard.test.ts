@@ -1,9 +1,9 @@
 import { waitFor } from '@releve/shared/testing/index';
 import { afterEach, describe, expect, it } from 'vitest';
-import { interpolate, rawToBar } from '../../src/firmata/CompactorFillEstimator.js';
-import type { CompactorPressure } from '../../src/firmata/CompactorFillEstimator.js';
-import { lifterBoardSettingsSchema } from '../../src/firmata/LifterBoardSettings.js';
 import { EdgeError, EdgeErrorCode } from '../../src/errors.js';
+import type { CompactorPressure } from '../../src/firmata/CompactorFillEstimator.js';
+import { interpolate, rawToBar } from '../../src/firmata/CompactorFillEstimator.js';
+import { lifterBoardSettingsSchema } from '../../src/firmata/LifterBoardSettings.js';
 import { lifterRig } from './lifterRig.js';
 
 const rigs: Array<ReturnType<typeof lifterRig>> = [];
