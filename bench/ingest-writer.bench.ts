@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { encodeMessage, topicFor } from '@releve/shared';
 import pino from 'pino';
-import { withoutPayload } from '../cloud/src/ingest/IngestWriter.js';
+import { reportOf } from '../cloud/src/ingest/IngestWriter.js';
 import { ReceptionPolicy } from '../cloud/src/ingest/ReceptionPolicy.js';
 import { Store } from '../cloud/src/store/Store.js';
 import { liftEvent, seedRegistry } from '../cloud/test/ingest/fixtures/devices.js';
@@ -48,7 +48,7 @@ for (let i = 0; i < MESSAGES; i += BATCH) {
     batch.map((l) => policy.classify(l.topic, l.payload, receivedAt)),
   );
   const t1 = cpuUs();
-  port1.postMessage({ results: records.map(withoutPayload) });
+  port1.postMessage({ reports: records.map(reportOf) });
   receiveMessageOnPort(port2);
   writing += t1 - t0;
   replying += cpuUs() - t1;

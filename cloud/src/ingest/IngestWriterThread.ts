@@ -5,20 +5,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import type { WriteRecord } from '../store/records.js';
+import type { WriteOutcome, WriteRecord } from '../store/records.js';
 import { Store, type StoreOptions } from '../store/Store.js';
-import { withoutPayload } from './IngestWriter.js';
+import { type Received, reportOf, type WrittenReport } from './IngestWriter.js';
 import { DEFAULT_RECEPTION, ReceptionPolicy, type ReceptionRules } from './ReceptionPolicy.js';
 
 /** What the main thread sends. */
-export type WriterRequest =
-  | { type: 'batch'; id: number; items: { topic: string; payload: Uint8Array; receivedAt: string }[] }
-  | { type: 'close' };
+export type WriterRequest = { type: 'batch'; id: number; items: Received[] } | { type: 'close' };
 
 /** What the thread answers. */
 export type WriterReply =
   | { type: 'ready' }
-  | { type: 'done'; id: number; results: ReturnType<typeof withoutPayload>[]; outcomes: string[] }
+  | { type: 'done'; id: number; reports: WrittenReport[]; outcomes: WriteOutcome[] }
   | { type: 'failed'; id: number; error: string; code: string | null }
   | { type: 'closed' };
 
@@ -65,7 +63,7 @@ port.on('message', (m: WriterRequest) => {
     port.postMessage({
       type: 'done',
       id: m.id,
-      results: records.map(withoutPayload),
+      reports: records.map(reportOf),
       outcomes,
     } satisfies WriterReply);
   } catch (e) {

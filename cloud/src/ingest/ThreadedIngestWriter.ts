@@ -5,11 +5,19 @@ import { CloudError, CloudErrorCode } from '../errors.js';
 import { DEFAULT_BATCH } from '../store/BatchWriter.js';
 import type { WriteOutcome } from '../store/records.js';
 import type { Store } from '../store/Store.js';
-import type { IngestWriter, IngestWriterOptions, WrittenCallback, WrittenRecord } from './IngestWriter.js';
+import {
+  type IngestWriter,
+  type IngestWriterOptions,
+  type Received,
+  recordOf,
+  type WrittenCallback,
+  type WrittenReport,
+} from './IngestWriter.js';
 import type { WriterReply, WriterRequest, WriterThreadData } from './IngestWriterThread.js';
 
 interface Batch {
   id: number;
+  items: Received[];
   callbacks: WrittenCallback[];
 }
 
@@ -25,7 +33,7 @@ export class ThreadedIngestWriter implements IngestWriter {
   readonly #ready: Promise<void>;
   readonly #maxRecords: number;
   readonly #maxDelayMs: number;
-  #items: { topic: string; payload: Uint8Array; receivedAt: string }[] = [];
+  #items: Received[] = [];
   #callbacks: WrittenCallback[] = [];
   #timer: NodeJS.Timeout | null = null;
   readonly #inFlight = new Map<number, Batch>();
@@ -112,7 +120,7 @@ export class ThreadedIngestWriter implements IngestWriter {
     if (this.#items.length === 0) return;
     if (this.#inFlight.size > 0 && !full) return;
     const id = this.#nextId++;
-    this.#inFlight.set(id, { id, callbacks: this.#callbacks });
+    this.#inFlight.set(id, { id, items: this.#items, callbacks: this.#callbacks });
     this.#worker.postMessage({ type: 'batch', id, items: this.#items } satisfies WriterRequest);
     this.#items = [];
     this.#callbacks = [];
@@ -137,13 +145,13 @@ export class ThreadedIngestWriter implements IngestWriter {
     this.#batches += 1;
     if (this.#inFlight.size === 0) this.#send(false);
     batch.callbacks.forEach((cb, i) => {
-      const record = m.results[i] as WrittenRecord;
+      const record = recordOf(m.reports[i] as WrittenReport, batch.items[i] as Received);
       cb(null, { record, outcome: m.outcomes[i] as WriteOutcome });
     });
   }
 
   #failAll(e: Error): void {
-    const batches = [...this.#inFlight.values(), { id: 0, callbacks: this.#callbacks }];
+    const batches = [...this.#inFlight.values(), { callbacks: this.#callbacks }];
     this.#inFlight.clear();
     this.#items = [];
     this.#callbacks = [];
