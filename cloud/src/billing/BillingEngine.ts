@@ -101,7 +101,7 @@ export function computeCharges(input: BillingInput): BillingRun {
   const { holders, holderAt, billed, review, liftsInPeriod } = classifier;
   const periodFrom = dayNumber(period.from);
   const periodTo = dayNumber(period.to);
-  const { byHolding, start } = billed.groupByHolding(registry.bins.length);
+  const start = billed.groupByHolding(registry.bins.length);
   review.sort((a, b) => cmp(a.ts, b.ts) || cmp(a.liftId, b.liftId) || cmp(a.reason, b.reason));
 
   // 2. Lines per holder: fixed part and lifts per bin holding, weight over the holder's total.
@@ -132,7 +132,7 @@ export function computeCharges(input: BillingInput): BillingRun {
     const versionOfDay = versionTable(holder.plan);
     const lines: ChargeLine[] = [];
     const base = { accountId: holder.accountId, accountName: holder.accountName, share: null };
-    const weightParts: Int32Array[] = [];
+    const weightParts: [number, number][] = [];
     for (const hi of holdingsByHolder.get(holder) ?? []) {
       const h = registry.bins[hi]!;
       const range = holder.presence ? intersect(h, holder.presence) : null;
@@ -162,8 +162,10 @@ export function computeCharges(input: BillingInput): BillingRun {
         includedNum += seg.version.liftsIncludedPerPeriod * daysBetween(seg.from, seg.to);
       }
       const included = roundHalfUp(includedNum, periodDays);
-      const rows = byHolding.subarray(start[hi]!, start[hi + 1]!);
-      const inc = rows.subarray(0, included);
+      // This holding's billed lifts are rows first…last - 1, in time order.
+      const first = start[hi]!;
+      const last = start[hi + 1]!;
+      const inc = billed.ids.slice(first, Math.min(first + included, last));
       if (inc.length) {
         lines.push(
           chargeLine(base, {
@@ -173,18 +175,17 @@ export function computeCharges(input: BillingInput): BillingRun {
             unit: 'lift',
             unitPriceCents: '0',
             amountCents: 0,
-            liftIds: idsOf(billed, inc),
+            liftIds: inc,
           }),
         );
       }
       // The rows are in time order, so each tariff version's extra lifts are one run of them.
       const extraByVersion = new Map<TariffVersion, string[]>();
-      const extra = rows.subarray(included);
-      for (let a = 0; a < extra.length; ) {
-        const v = versionOfDay[billed.days[extra[a]!]! - periodFrom]!;
+      for (let a = first + inc.length; a < last; ) {
+        const v = versionOfDay[billed.days[a]! - periodFrom]!;
         let b = a + 1;
-        while (b < extra.length && versionOfDay[billed.days[extra[b]!]! - periodFrom] === v) b++;
-        const ids = idsOf(billed, extra.subarray(a, b));
+        while (b < last && versionOfDay[billed.days[b]! - periodFrom] === v) b++;
+        const ids = billed.ids.slice(a, b);
         const list = extraByVersion.get(v);
         extraByVersion.set(v, list ? list.concat(ids) : ids);
         a = b;
@@ -203,10 +204,9 @@ export function computeCharges(input: BillingInput): BillingRun {
           }),
         );
       }
-      weightParts.push(rows);
+      weightParts.push([first, last]);
     }
-    // One bin's lifts are in time order already; several bins' are merged.
-    const weightRows = weightParts.length === 1 ? weightParts[0]! : merged(weightParts, billed);
+    const weightRows = merged(weightParts, billed);
     const versionOf = (row: number) => versionOfDay[billed.days[row]! - periodFrom]!;
     for (const l of weightLines(billed, weightRows, versionOf, base)) lines.push(l);
     if (lines.length) linesByHolder.set(holder.key, lines);
@@ -313,22 +313,13 @@ function withoutDuplicates(lifts: Iterable<BillableLift>, review: ReviewItem[]):
   return byId.values();
 }
 
-/** Rows of several holdings in one time order. */
-function merged(parts: Int32Array[], billed: BilledLifts): Int32Array {
-  const all = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+/** The rows of some holdings' row ranges, in one time order. */
+function merged(ranges: [number, number][], billed: BilledLifts): Int32Array {
+  const rows = new Int32Array(ranges.reduce((n, [a, b]) => n + b - a, 0));
   let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all.sort(billed.order);
-}
-
-/** The ids of some rows of the billed lifts. */
-function idsOf(billed: BilledLifts, rows: Int32Array): string[] {
-  const ids = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) ids[i] = billed.ids[rows[i]!]!;
-  return ids;
+  for (const [a, b] of ranges) for (let r = a; r < b; r++) rows[at++] = r;
+  // One bin's lifts are in time order already; several bins' are merged.
+  return ranges.length > 1 ? rows.sort(billed.order) : rows;
 }
 
 /** Time order of lifts, then id, then content: a total order whatever the input order. */
