@@ -1,8 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Board, FirmataIo } from 'johnny-five';
-// The Board class alone: johnny-five's index loads its ~50 component classes (about 2 MB of
-// heap) of which the lifter board uses none.
-import JohnnyFiveBoard from 'johnny-five/lib/board.js';
+import firmataIo, { type FirmataIo } from 'firmata-io';
 import { type Logger, pino } from 'pino';
 import { EdgeError, EdgeErrorCode } from '../errors.js';
 import type { SerialTransport } from '../serial/SerialTransport.js';
@@ -31,7 +28,7 @@ export interface LifterBoardEvents {
 const VERSION_QUERY = [0xf9, 0xf0, 0x79, 0xf7];
 
 interface Session {
-  board: Board;
+  io: FirmataIo;
   port: FirmataPort;
   led: PatternOutput;
   buzzer: PatternOutput;
@@ -42,12 +39,16 @@ interface Session {
 }
 
 /**
- * The lifter's Arduino (StandardFirmata) as the truck agent sees it, through johnny-five on a
+ * The lifter's Arduino (StandardFirmata) as the truck agent sees it, through firmata.js on a
  * {@link SerialTransport}: two digital inputs (clamp sensor, arm-at-top sensor) become debounced
  * {@link LifterEvent}s; one analog input (compactor hydraulic pressure) becomes bar and a body
  * fill estimate ({@link CompactorFillEstimator}); an LED and a buzzer show the cab signals
  * ("go unload", "unknown bin"). When the transport loses the port and reopens it, the board has
- * reset (DTR), so a new johnny-five session handshakes and configures it again.
+ * reset (DTR), so a new firmata.js session handshakes and configures it again.
+ *
+ * firmata.js is used directly (`firmata-io`), not through johnny-five: johnny-five's Board
+ * only wrapped it here, and loading it loads Node's `repl` module, whose `domain` module then
+ * wraps every `EventEmitter.emit` of the process, plus chalk, lodash and a second serialport.
  */
 export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   /** Settings, defaults applied. */
@@ -149,7 +150,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     if (s?.configured && this.transport.isOpen) {
       s.led.stop();
       s.buzzer.stop();
-      const io = s.board.io;
+      const io = s.io;
       io.reportDigitalPin(this.settings.clamp.pin, 0);
       io.reportDigitalPin(this.settings.armTop.pin, 0);
       io.reportAnalogPin(this.settings.pressure.channel, 0);
@@ -194,16 +195,10 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   private async connect(): Promise<void> {
     const port = new FirmataPort(this.transport, this.log);
     const { handshakeTimeoutMs, versionQueryDelayMs, ledPin, buzzerPin } = this.settings;
-    const board = new JohnnyFiveBoard({
-      port,
-      repl: false,
-      debug: false,
-      sigint: false,
-      timeout: handshakeTimeoutMs * 2,
-    });
-    const write = (pin: number) => (level: 0 | 1) => board.io.digitalWrite(pin, level);
+    const io = new firmataIo.Firmata(port);
+    const write = (pin: number) => (level: 0 | 1) => io.digitalWrite(pin, level);
     const session: Session = {
-      board,
+      io,
       port,
       led: new PatternOutput(write(ledPin)),
       buzzer: new PatternOutput(write(buzzerPin)),
@@ -211,12 +206,12 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
       configured: false,
     };
     this.session = session;
-    board.on('error', (err: Error) => this.log.error({ err: err.message }, 'johnny-five board error'));
+    io.on('error', (err: Error) => this.log.error({ err: err.message }, 'firmata error'));
     // Boards that do not reset when the port opens (Leonardo, a pty, a USB bridge without DTR)
     // stay silent: ask instead of waiting for firmata.js's own 5 s reportVersionTimeout.
     session.timers.push(
       setTimeout(() => {
-        if (!board.io.versionReceived) port.write(VERSION_QUERY);
+        if (!io.versionReceived) port.write(VERSION_QUERY);
       }, versionQueryDelayMs),
     );
     await new Promise<void>((resolve, reject) => {
@@ -232,7 +227,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
           );
         }, handshakeTimeoutMs),
       );
-      board.once('ready', () => resolve());
+      io.once('ready', () => resolve());
     });
     session.abort = undefined;
     try {
@@ -244,7 +239,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   }
 
   private configure(session: Session): void {
-    const io = session.board.io;
+    const io = session.io;
     const { clamp, armTop, pressure, ledPin, buzzerPin } = this.settings;
     this.requireMode(io, clamp.pin, clamp.pullup ? io.MODES.PULLUP : io.MODES.INPUT, 'clamp sensor');
     this.requireMode(io, armTop.pin, armTop.pullup ? io.MODES.PULLUP : io.MODES.INPUT, 'arm-at-top sensor');
@@ -308,7 +303,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     this.log.warn('lifter board restarted: configuring it again');
     session.led.halt();
     session.buzzer.halt();
-    this.setUpPins(session.board.io, false);
+    this.setUpPins(session.io, false);
     this.play(CabSignals[this.signalName]);
     this.emit('reset');
   }
@@ -345,13 +340,11 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     s.buzzer.halt();
     this.clamp.reset();
     this.armTop.reset();
-    const board = s.board;
-    if (board.timer) clearTimeout(board.timer);
-    if (board.io.reportVersionTimeoutId) clearTimeout(board.io.reportVersionTimeoutId);
-    board.io.removeAllListeners();
-    board.removeAllListeners();
+    const io = s.io;
+    if (io.reportVersionTimeoutId) clearTimeout(io.reportVersionTimeoutId);
+    io.removeAllListeners();
     // Keep swallowing late errors from the dead session.
-    board.on('error', () => {});
+    io.on('error', () => {});
     s.port.detach();
   }
 }
