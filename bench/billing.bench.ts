@@ -17,6 +17,7 @@ if (process.argv[2] === '--child') {
   const { exportPeriod, loadTariffFile } = await import('../cloud/src/billing/BillingExport.js');
   const store = Store.open({ dataDir: dataDir! });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   // Phase ends: reading and classifying the lifts, pricing, writing the files.
   const ends: Record<string, number> = {};
   const { run } = exportPeriod(store.db, {
@@ -26,6 +27,8 @@ if (process.argv[2] === '--child') {
     format: 'csv',
     dialect: 'excel-fr',
     now: new Date('2026-07-15T00:00:00Z'),
+    // BENCH_THREADS=1: the calling thread alone, for comparison.
+    parallelMinLifts: process.env.BENCH_THREADS === '1' ? Number.POSITIVE_INFINITY : undefined,
     progress: (phase, done, total) => {
       if (done === total || (phase === 'compute' && done === 0)) {
         ends[phase === 'compute' && done === 0 ? 'load' : phase] = performance.now() - t0;
@@ -33,6 +36,8 @@ if (process.argv[2] === '--child') {
     },
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const phases = {
     load: ends.load! / 1000,
     compute: (ends.compute! - ends.load!) / 1000,
@@ -45,6 +50,7 @@ if (process.argv[2] === '--child') {
       seconds,
       phases,
       rssMb,
+      cpuSeconds,
       lines: run.totals.lines,
       billed: run.totals.liftsBilled,
       excluded: run.totals.liftsExcluded,
@@ -174,7 +180,7 @@ for (const lifts of sizes) {
     );
     const r = JSON.parse(out.trim().split('\n').pop()!);
     console.log(
-      `${String(lifts).padStart(10)} lifts: run + export ${r.seconds.toFixed(2)} s (read+classify ${r.phases.load.toFixed(2)}, price ${r.phases.compute.toFixed(2)}, write ${r.phases.write.toFixed(2)}), peak RSS ${r.rssMb.toFixed(0)} MB, ${r.lines} lines, ${r.billed} billed, ${r.excluded} for review (store built in ${((performance.now() - g0) / 1000 - r.seconds).toFixed(0)} s)` +
+      `${String(lifts).padStart(10)} lifts: run + export ${r.seconds.toFixed(2)} s (read+classify ${r.phases.load.toFixed(2)}, price ${r.phases.compute.toFixed(2)}, write ${r.phases.write.toFixed(2)}; CPU ${r.cpuSeconds.toFixed(2)} s on both threads), peak RSS ${r.rssMb.toFixed(0)} MB, ${r.lines} lines, ${r.billed} billed, ${r.excluded} for review (store built in ${((performance.now() - g0) / 1000 - r.seconds).toFixed(0)} s)` +
         (lifts === 1_000_000
           ? `  [targets ≤ 3 s, ≤ 500 MB: ${r.seconds <= 3 ? 'met' : 'MISSED'}, ${r.rssMb <= 500 ? 'met' : 'MISSED'}]`
           : ''),
