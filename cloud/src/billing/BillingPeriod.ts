@@ -126,26 +126,41 @@ export function utcMillis(ts: string): number {
   ) {
     return Date.parse(ts);
   }
-  let bad = 0;
-  const digits = (from: number, count: number): number => {
-    let n = 0;
-    for (let i = from; i < from + count; i++) {
-      const d = ts.charCodeAt(i) - 48;
-      bad |= d < 0 || d > 9 ? 1 : 0;
-      n = n * 10 + d;
-    }
-    return n;
-  };
-  const year = digits(0, 4);
-  const month = digits(5, 2);
-  const day = digits(8, 2);
-  const hour = digits(11, 2);
-  const minute = digits(14, 2);
-  const second = digits(17, 2);
-  const ms = digits(20, 3);
-  if (bad || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+  const year = digitsAt(ts, 0, 4);
+  const month = digitsAt(ts, 5, 7);
+  const day = digitsAt(ts, 8, 10);
+  const hour = digitsAt(ts, 11, 13);
+  const minute = digitsAt(ts, 14, 16);
+  const second = digitsAt(ts, 17, 19);
+  const ms = digitsAt(ts, 20, 23);
+  if (
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    ms < 0
+  ) {
     return Date.parse(ts);
+  }
   return daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+}
+
+/** The decimal number in `text[from…to)`, -1 when a character is not a digit. */
+function digitsAt(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /**
