@@ -11,6 +11,9 @@ import {
   serialDeviceSettingsSchema,
 } from './SerialDeviceSettings.js';
 
+/** Largest read (a read takes whatever the port holds, up to this): a serialport stream's pool size. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
 /**
  * Where a transport stands: `closed` before `start()` and after `stop()`; `opening` during the
  * first attempt; `open`; `reopening` after the port was lost (or the first attempt failed),
@@ -203,19 +206,48 @@ export class SerialTransport extends EventEmitter<SerialTransportEvents> {
     }
     this.stream = stream;
     this.failedAttempts = 0;
-    stream.on('data', (chunk: Buffer) => this.emit('data', chunk));
     stream.on('close', (cause: Error | null | undefined) => this.onLost(stream, cause ?? null));
     if (this.everOpened) this.reopenCount += 1;
     this.everOpened = true;
     this.log.info({ reopens: this.reopenCount }, 'serial port open');
     this.setState('open');
     this.emit('open', { reopens: this.reopenCount });
+    void this.readLoop(stream);
+  }
+
+  /**
+   * Reads the open port and emits each chunk, until the port is closed or lost (a failed read is
+   * a loss). The binding's port is read directly, not through the stream's readable side: a
+   * Readable's buffering, `maybeReadMore` ticks and re-entrant `_read` per chunk cost more than
+   * the read itself at our rates, and nothing here needs back-pressure (the decoders take every
+   * chunk at once). The stream still opens, writes and closes the port.
+   */
+  private async readLoop(stream: SerialPortStream): Promise<void> {
+    const port = stream.port;
+    if (!port) return;
+    // One buffer for every read; each chunk emitted is a copy of its bytes.
+    const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    while (this.stream === stream) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await port.read(buffer, 0, buffer.length));
+      } catch (e) {
+        // `canceled`: the port was closed on purpose (stop, or a loss already being handled).
+        if (!(e as { canceled?: boolean }).canceled) this.onLost(stream, e as Error);
+        return;
+      }
+      if (this.stream !== stream) return;
+      if (bytesRead === 0) {
+        this.onLost(stream, new EdgeError(EdgeErrorCode.SerialIo, `${this.path}: end of data`));
+        return;
+      }
+      this.emit('data', Buffer.from(buffer.subarray(0, bytesRead)));
+    }
   }
 
   private onLost(stream: SerialPortStream, cause: Error | null): void {
     if (stream !== this.stream) return;
     this.stream = undefined;
-    stream.removeAllListeners('data');
     this.closingLost = closeQuietly(stream);
     if (!this.running) return;
     this.log.warn({ err: cause?.message }, 'serial port lost');
