@@ -46,17 +46,24 @@ export class GuardedConnection extends Duplex {
 
   /**
    * Packets the broker wrote in one tick — the PUBACKs of a committed ingest batch, a burst of
-   * forwarded messages — go out in one write to the socket (one system call) instead of one
-   * each. The stream calls this when chunks waited (mqtt-packet corks each packet until the next
-   * tick). MQTT allows several packets per TCP segment and per WebSocket frame.
+   * forwarded messages — go to the socket corked, so it sends them with one system call
+   * (writev) instead of one each, and without copying them into one buffer. The stream calls
+   * this when chunks waited (mqtt-packet corks each packet until the next tick).
    */
   override _writev(
     chunks: { chunk: Buffer; encoding: BufferEncoding }[],
     cb: (error?: Error | null) => void,
   ): void {
-    const first = chunks[0];
-    const joined = chunks.length === 1 && first ? first.chunk : Buffer.concat(chunks.map((c) => c.chunk));
-    this._write(joined, first?.encoding ?? 'binary', cb);
+    const inner = this.inner;
+    if (inner.destroyed) {
+      cb(new Error('connection closed'));
+      return;
+    }
+    inner.cork();
+    let flowing = true;
+    for (const { chunk } of chunks) flowing = inner.write(chunk);
+    inner.uncork();
+    this.afterWrite(flowing, cb);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
@@ -65,10 +72,16 @@ export class GuardedConnection extends Duplex {
       cb(new Error('connection closed'));
       return;
     }
-    if (inner.write(chunk)) {
+    this.afterWrite(inner.write(chunk), cb);
+  }
+
+  /** Done at once while the socket takes more, else on its drain (or failed on its close). */
+  private afterWrite(flowing: boolean, cb: (error?: Error | null) => void): void {
+    if (flowing) {
       cb();
       return;
     }
+    const inner = this.inner;
     // wait for the socket to drain, or to close (then the write fails instead of hanging)
     const onDrain = () => {
       inner.off('close', onClose);

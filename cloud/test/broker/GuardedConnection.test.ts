@@ -2,13 +2,20 @@ import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { GuardedConnection } from '../../src/broker/GuardedConnection.js';
 
-/** The socket side: records each write it is given (a socket makes one system call each). */
+/**
+ * The socket side: records what each system call would send. Like a net.Socket, it hands
+ * chunks that waited (corked) to one writev.
+ */
 function recordingSocket(): { socket: Duplex; writes: Buffer[] } {
   const writes: Buffer[] = [];
   const socket = new Duplex({
     read() {},
     write(chunk: Buffer, _enc, cb) {
       writes.push(chunk);
+      cb();
+    },
+    writev(chunks, cb) {
+      writes.push(Buffer.concat(chunks.map((c) => c.chunk as Buffer)));
       cb();
     },
   });
@@ -27,7 +34,7 @@ function writePacket(conn: GuardedConnection, packet: Buffer): void {
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
 describe('GuardedConnection writes', () => {
-  it('sends the packets the broker wrote in one tick in one socket write, in order', async () => {
+  it('hands the packets the broker wrote in one tick to one socket write, in order', async () => {
     const { socket, writes } = recordingSocket();
     const conn = new GuardedConnection(socket, 1024, () => {});
     // the PUBACKs of a committed ingest batch
@@ -35,6 +42,44 @@ describe('GuardedConnection writes', () => {
     await nextTurn();
     expect(writes).toHaveLength(1);
     expect(writes[0]).toEqual(Buffer.concat(Array.from({ length: 50 }, (_, i) => puback(i + 1))));
+  });
+
+  it('finishes a batch of writes when a slow socket drained, and fails it when it closes', async () => {
+    const slowSocket = (onWritten: (cb: () => void) => void) =>
+      new Duplex({
+        highWaterMark: 8,
+        read() {},
+        writev(_chunks, cb) {
+          onWritten(cb);
+        },
+      });
+    const done: string[] = [];
+    let release: () => void = () => {};
+    const conn = new GuardedConnection(
+      slowSocket((cb) => {
+        release = cb;
+      }),
+      1024,
+      () => {},
+    );
+    for (let id = 1; id <= 5; id++) writePacket(conn, puback(id));
+    conn.write(puback(6), () => done.push('written'));
+    await nextTurn();
+    expect(done).toEqual([]);
+    release();
+    await nextTurn();
+    expect(done).toEqual(['written']);
+
+    const stuck = slowSocket(() => {});
+    const closing = new GuardedConnection(stuck, 1024, () => {});
+    closing.on('error', () => {});
+    const failed = new Promise<Error | null | undefined>((resolve) => {
+      for (let id = 1; id <= 5; id++) writePacket(closing, puback(id));
+      closing.write(puback(6), resolve);
+    });
+    await nextTurn();
+    stuck.destroy();
+    expect(await failed).toBeInstanceOf(Error);
   });
 
   it('sends a packet written alone as it is', async () => {
