@@ -10,6 +10,7 @@ import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 
 import { type Logger, pino } from 'pino';
 import { EdgeError, EdgeErrorCode } from '../errors.js';
 import type { Outbox } from '../outbox/Outbox.js';
+import { brokerStreamBuilder } from './brokerStream.js';
 import {
   type CommandKind,
   commandFilter,
@@ -188,7 +189,11 @@ export class DeviceLink extends EventEmitter<DeviceLinkEvents> {
     if (o.tls?.key) clientOptions.key = o.tls.key;
     if (o.url.startsWith('mqtts:')) clientOptions.rejectUnauthorized = true;
     this.setState('connecting');
-    const client = mqtt.connect(o.url, clientOptions);
+    // TCP and TLS through our own stream builder; WebSocket URLs through MQTT.js's connect().
+    const streamBuilder = brokerStreamBuilder(o.url, o.tls);
+    const client = streamBuilder
+      ? new mqtt.MqttClient(streamBuilder, clientOptions)
+      : mqtt.connect(o.url, clientOptions);
     this.client = client;
     client.on('connect', (connack) => this.onConnect(client, connack));
     client.on('close', () => this.onClose(client));

@@ -1,10 +1,10 @@
 import {
   type DeviceClass,
+  decodeMessage,
   MESSAGES,
   type MessageKind,
   type MessageOf,
   type SharedErrorCode,
-  decodeMessage,
 } from '@releve/shared';
 
 /** Cloud → device message kinds. */
