@@ -22,14 +22,7 @@ import {
   roundHalfUp,
   splitCents,
 } from './ChargeLine.js';
-import {
-  type BilledLifts,
-  type ClassifiedLifts,
-  cmp,
-  type Holder,
-  LiftClassifier,
-  reviewItem,
-} from './LiftClassifier.js';
+import { type BilledLifts, cmp, type Holder, LiftClassifier, reviewItem } from './LiftClassifier.js';
 import {
   type PlanName,
   type TariffPlanFile,
@@ -57,47 +50,56 @@ function refuse(code: CloudErrorCode, details: string[]): CloudError {
   return Object.assign(err, { details });
 }
 
-export interface BillingInput {
+/** What billing a period depends on, besides its lifts. */
+export interface BillingSetting {
   period: BillingPeriod;
   tariff: TariffPlanFile;
   registry: BillingRegistry;
-  lifts: Iterable<BillableLift>;
-  /**
-   * The source guarantees one lift per id (the store's primary key on `event_id`): the engine
-   * then skips duplicate detection, which would otherwise hold every lift of the period at once.
-   */
-  uniqueIds?: boolean;
-  /**
-   * Lifts of the same period already classified elsewhere (a worker thread reading part of the
-   * store) against the same registry and time zone; their ids are distinct from `lifts`'.
-   */
-  classified?: Iterable<ClassifiedLifts>;
   /** Today's local day; a period not yet ended is refused unless `provisional`. */
   today: string;
   /** Compute an open period anyway (household statement projections); never for export. */
   provisional?: boolean;
 }
 
+export interface BillingInput extends BillingSetting {
+  lifts: Iterable<BillableLift>;
+}
+
+/**
+ * Refuses to bill what cannot be billed: an open period (unless provisional) or a registry
+ * that would make a bill wrong. Cheap: callers with millions of lifts check before reading them.
+ */
+export function checkBillable(s: BillingSetting): void {
+  if (s.provisional !== true && s.today < s.period.to) {
+    throw refuse(CloudErrorCode.BillingPeriodOpen, [
+      `period ${s.period.id} ends ${s.period.to}, today is ${s.today}: it is still open`,
+    ]);
+  }
+  const issues = registryIssues(s.registry);
+  if (issues.length) throw refuse(CloudErrorCode.BillingRegistry, issues);
+}
+
 /**
  * Computes every account's charge for a period. Pure: the same inputs give the same lines in
  * the same order, whatever the order of the lifts. Rules and worked examples: docs/billing.md.
+ * A repeated lift id is billed once (its earliest copy) and the others reviewed as duplicates.
  */
 export function computeCharges(input: BillingInput): BillingRun {
-  const { period, tariff, registry } = input;
-  const provisional = input.provisional === true;
-  if (!provisional && input.today < period.to) {
-    throw refuse(CloudErrorCode.BillingPeriodOpen, [
-      `period ${period.id} ends ${period.to}, today is ${input.today}: it is still open`,
-    ]);
-  }
-  const issues = registryIssues(registry);
-  if (issues.length) throw refuse(CloudErrorCode.BillingRegistry, issues);
+  checkBillable(input);
+  const classifier = new LiftClassifier(input.period, input.tariff.timeZone, input.registry);
+  for (const lift of withoutDuplicates(input.lifts, classifier.review)) classifier.add(lift);
+  return priceClassified(input, classifier);
+}
 
-  // 1. Classify each lift (LiftClassifier): lifts stream through, only the billed ones are kept.
-  const classifier = new LiftClassifier(period, tariff.timeZone, registry);
-  const lifts = input.uniqueIds ? input.lifts : withoutDuplicates(input.lifts, classifier.review);
-  for (const lift of lifts) classifier.add(lift);
-  for (const part of input.classified ?? []) classifier.merge(part);
+/**
+ * Prices lifts already classified by a {@link LiftClassifier} of the same period, time zone
+ * and registry (one that read the store, whose ids are unique, and merged other threads'
+ * parts). The classifier's columns are reordered.
+ */
+export function priceClassified(setting: BillingSetting, classifier: LiftClassifier): BillingRun {
+  checkBillable(setting);
+  const { period, tariff, registry } = setting;
+  const provisional = setting.provisional === true;
   const { holders, holderAt, billed, review, liftsInPeriod } = classifier;
   const periodFrom = dayNumber(period.from);
   const periodTo = dayNumber(period.to);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { parse as parseYaml } from 'yaml';
 import { CloudError, CloudErrorCode } from '../errors.js';
-import { type BillableLift, computeCharges } from './BillingEngine.js';
+import { checkBillable, priceClassified } from './BillingEngine.js';
 import { localDay, parsePeriod } from './BillingPeriod.js';
 import {
   CSV_DIALECTS,
@@ -18,7 +18,7 @@ import {
 import type { BillingRun } from './ChargeLine.js';
 import { ClassifyWorker } from './ClassifyWorker.js';
 import { type ClassifiedLifts, LiftClassifier } from './LiftClassifier.js';
-import { loadBillingRegistry, loadPeriodLifts, periodLiftRange } from './StoreBillingSource.js';
+import { classifyStoredLifts, loadBillingRegistry, periodLiftRange } from './StoreBillingSource.js';
 import { type TariffPlanFile, validateTariffPlan } from './TariffPlan.js';
 
 /** A tariff file read and validated, with its digest for the control file. */
@@ -81,65 +81,49 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
       `not a period: ${o.periodId} (2026, 2026-H1, 2026-T2, 2026-Q3, 2026-07)`,
     );
   const tz = o.tariff.plan.timeZone;
-  const range = periodLiftRange(db, period, tz);
-  let mine: { from: number; to: number } | null = null;
-  let classified: Iterable<ClassifiedLifts> = [];
-  if (range.count >= (o.parallelMinLifts ?? 250_000) && !db.memory) {
-    const split = range.firstRowid + Math.floor((range.lastRowid + 1 - range.firstRowid) * MAIN_SHARE);
-    const theirs = { from: split, to: range.lastRowid + 1 };
-    mine = { from: range.firstRowid, to: split };
-    const worker = new ClassifyWorker({ dbPath: db.name, period, timeZone: tz, range, rowids: theirs });
-    classified = workerShare(worker, () => {
-      // The worker failed: its share is classified here, so nothing is left out.
-      const c = new LiftClassifier(period, tz, loadBillingRegistry(db));
-      for (const lift of loadPeriodLifts(db, period, tz, range, theirs)) c.add(lift);
-      return c.result();
-    });
-  }
   const registry = loadBillingRegistry(db, o.tariff.plan.splitCollectiveByDwellings);
-  const lifts = loadPeriodLifts(db, period, tz, range, mine);
-  const run = computeCharges({
+  const setting = {
     period,
     tariff: o.tariff.plan,
     registry,
-    lifts: o.progress ? reporting(lifts, o.progress, db) : lifts,
-    classified,
-    uniqueIds: true,
     today: localDay((o.now ?? new Date()).toISOString(), tz),
     provisional: o.provisional ?? false,
-  });
+  };
+  checkBillable(setting);
+  const range = periodLiftRange(db, period, tz);
+  let mine: { from: number; to: number } | null = null;
+  let worker: { run: ClassifyWorker; rowids: { from: number; to: number } } | null = null;
+  if (range.count >= (o.parallelMinLifts ?? 250_000) && !db.memory) {
+    const split = range.firstRowid + Math.floor((range.lastRowid + 1 - range.firstRowid) * MAIN_SHARE);
+    const rowids = { from: split, to: range.lastRowid + 1 };
+    mine = { from: range.firstRowid, to: split };
+    worker = {
+      run: new ClassifyWorker({ dbPath: db.name, period, timeZone: tz, range, rowids }),
+      rowids,
+    };
+  }
+  const classifier = new LiftClassifier(period, tz, registry);
+  classifyStoredLifts(db, classifier, range, mine, o.progress);
+  if (worker) {
+    let part: ClassifiedLifts;
+    try {
+      part = worker.run.wait(WORKER_TIMEOUT_MS);
+    } catch (err) {
+      // The worker failed: its share is classified here, so nothing is left out.
+      process.emitWarning(
+        `${(err as Error).message}; its share of the lifts is classified on the calling thread`,
+        'BillingWorkerWarning',
+      );
+      const here = new LiftClassifier(period, tz, registry);
+      classifyStoredLifts(db, here, range, worker.rowids);
+      part = here.result();
+    }
+    classifier.merge(part);
+  }
+  o.progress?.('compute', 0, 1);
+  const run = priceClassified(setting, classifier);
   o.progress?.('compute', 1, 1);
   return run;
-}
-
-/** The worker's share of the lifts, waited for when the engine asks for it; `fallback` if it failed. */
-function* workerShare(worker: ClassifyWorker, fallback: () => ClassifiedLifts): Generator<ClassifiedLifts> {
-  let result: ClassifiedLifts;
-  try {
-    result = worker.wait(WORKER_TIMEOUT_MS);
-  } catch (err) {
-    process.emitWarning(
-      `${(err as Error).message}; its share of the lifts is classified on the calling thread`,
-      'BillingWorkerWarning',
-    );
-    result = fallback();
-  }
-  yield result;
-}
-
-/** Passes lifts through, reporting every 50,000 against the lifts stored. */
-function* reporting(
-  lifts: Iterable<BillableLift>,
-  progress: BillingProgress,
-  db: Database.Database,
-): Generator<BillableLift> {
-  const total = (db.prepare('SELECT count(*) FROM lifts').pluck().get() as number) || 1;
-  let n = 0;
-  for (const l of lifts) {
-    yield l;
-    if (++n % 50_000 === 0) progress('load', n, total);
-  }
-  progress('compute', 0, 1);
 }
 
 export interface ExportOptions extends RunPeriodOptions {

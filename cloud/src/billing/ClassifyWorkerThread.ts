@@ -2,7 +2,7 @@ import { workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { type ClassifyTask, finish } from './ClassifyWorker.js';
 import { LiftClassifier } from './LiftClassifier.js';
-import { loadBillingRegistry, loadPeriodLifts } from './StoreBillingSource.js';
+import { classifyStoredLifts, loadBillingRegistry } from './StoreBillingSource.js';
 
 /** Classifies the lifts of a rowid range of the store and hands the result to the main thread. */
 const task = workerData as ClassifyTask;
@@ -10,9 +10,7 @@ try {
   const db = new Database(task.dbPath, { readonly: true, fileMustExist: true });
   try {
     const classifier = new LiftClassifier(task.period, task.timeZone, loadBillingRegistry(db));
-    for (const lift of loadPeriodLifts(db, task.period, task.timeZone, task.range, task.rowids)) {
-      classifier.add(lift);
-    }
+    classifyStoredLifts(db, classifier, task.range, task.rowids);
     const result = classifier.result();
     finish(task, { result }, [
       result.days.buffer,

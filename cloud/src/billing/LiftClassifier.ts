@@ -258,57 +258,76 @@ export class LiftClassifier {
 
   /** Classifies one lift. Keeps nothing of the object itself. */
   add(lift: BillableLift): void {
-    const { period, review } = this;
-    const time = utcMillis(lift.ts);
+    this.addFields(lift.id, lift.ts, lift.tagId, lift.netWeightG, lift.flags);
+  }
+
+  /** {@link add} from the lift's fields, as a store row gives them (no object per lift). */
+  addFields(
+    id: string,
+    ts: string,
+    tagId: string | null,
+    netWeightG: number | null,
+    flags: readonly string[],
+  ): void {
+    const { period } = this;
+    const time = utcMillis(ts);
     if (Number.isNaN(time)) {
-      review.push(reviewItem(lift, 'outside-period', `time ${lift.ts} is not an ISO-8601 instant`));
+      this.reviewed(id, ts, tagId, 'outside-period', `time ${ts} is not an ISO-8601 instant`);
       return;
     }
-    const day = this.localDays.dayOf(lift.ts, time);
+    const day = this.localDays.dayOf(ts, time);
     if (day < this.periodFrom || day >= this.periodTo) {
-      review.push(
-        reviewItem(
-          lift,
-          'outside-period',
-          `local day ${dayString(day)} is outside ${period.from}…${period.to}`,
-        ),
+      this.reviewed(
+        id,
+        ts,
+        tagId,
+        'outside-period',
+        `local day ${dayString(day)} is outside ${period.from}…${period.to}`,
       );
       return;
     }
     this.liftsInPeriod++;
-    const flag = lift.flags.length ? REFUSING_FLAGS.find((f) => lift.flags.includes(f)) : undefined;
+    const flag = flags.length ? REFUSING_FLAGS.find((f) => flags.includes(f)) : undefined;
     if (flag) {
-      review.push(reviewItem(lift, flag, `flagged ${flag} by the truck`));
-    } else if (lift.tagId === null || lift.flags.includes('no-tag')) {
-      review.push(reviewItem(lift, 'no-tag', 'no tag was read'));
-    } else if (lift.netWeightG === null) {
-      review.push(reviewItem(lift, 'unstable', 'no net weight'));
-    } else if (lift.netWeightG < 0) {
-      review.push(reviewItem(lift, 'negative-net', `net weight ${lift.netWeightG} g`));
+      this.reviewed(id, ts, tagId, flag, `flagged ${flag} by the truck`);
+    } else if (tagId === null || flags.includes('no-tag')) {
+      this.reviewed(id, ts, tagId, 'no-tag', 'no tag was read');
+    } else if (netWeightG === null) {
+      this.reviewed(id, ts, tagId, 'unstable', 'no net weight');
+    } else if (netWeightG < 0) {
+      this.reviewed(id, ts, tagId, 'negative-net', `net weight ${netWeightG} g`);
     } else {
-      const holding = this.tags.indexOn(lift.tagId, day);
+      const holding = this.tags.indexOn(tagId, day);
       if (holding < 0) {
-        review.push(
-          this.tags.known(lift.tagId)
-            ? reviewItem(lift, 'no-holder', `tag ${lift.tagId} held by nobody on ${dayString(day)}`)
-            : reviewItem(lift, 'unknown-tag', `tag ${lift.tagId} is not registered`),
-        );
+        if (this.tags.known(tagId)) {
+          this.reviewed(id, ts, tagId, 'no-holder', `tag ${tagId} held by nobody on ${dayString(day)}`);
+        } else this.reviewed(id, ts, tagId, 'unknown-tag', `tag ${tagId} is not registered`);
         return;
       }
       const holder = this.holderAt[holding]!;
       if (day < holder.presentFrom || day >= holder.presentTo) {
-        review.push(
-          reviewItem(
-            lift,
-            'vacant',
-            `account ${holder.accountId} did not occupy the premises on ${dayString(day)}`,
-          ),
+        this.reviewed(
+          id,
+          ts,
+          tagId,
+          'vacant',
+          `account ${holder.accountId} did not occupy the premises on ${dayString(day)}`,
         );
         return;
       }
-      const belowMinimum = lift.flags.length > 0 && lift.flags.includes('below-minimum');
-      this.billed.push(lift.id, time, day, lift.netWeightG, belowMinimum, holding);
+      const belowMinimum = flags.length > 0 && flags.includes('below-minimum');
+      this.billed.push(id, time, day, netWeightG, belowMinimum, holding);
     }
+  }
+
+  private reviewed(
+    liftId: string,
+    ts: string,
+    tagId: string | null,
+    reason: ReviewItem['reason'],
+    detail: string,
+  ): void {
+    this.review.push({ liftId, ts, tagId, reason, detail });
   }
 
   /** What this classifier found, typed arrays trimmed to their length (transferable). */

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { BillableLift } from './BillingEngine.js';
 import type { BillingPeriod } from './BillingPeriod.js';
 import type { BillingRegistry } from './BillingRegistry.js';
+import type { LiftClassifier } from './LiftClassifier.js';
 
 /** UTC instant (ISO) at which a local day starts in a time zone. */
 export function zonedDayStartUtc(day: string, timeZone: string): string {
@@ -131,18 +131,19 @@ export function periodLiftRange(
 }
 
 /**
- * The lifts of a period: those whose start (bin hooked) falls on a local day of the period,
- * optionally only those with a rowid in [rowids.from, rowids.to) (a thread's share).
- * Lean on purpose (five columns, raw rows, streamed): a period holds up to millions of lifts.
- * The store keeps one row per `event_id` (its primary key), so the lifts are unique by id.
+ * Feeds a period's lifts to a classifier: those whose start (bin hooked) falls on a local day
+ * of the period, optionally only those with a rowid in [rowids.from, rowids.to) (a thread's
+ * share). Raw rows of five columns go straight to the classifier, no object per lift: a
+ * period holds up to millions. The store keeps one row per `event_id` (its primary key), so
+ * the lifts are unique by id. `progress` hears every 50,000 lifts.
  */
-export function* loadPeriodLifts(
+export function classifyStoredLifts(
   db: Database.Database,
-  period: BillingPeriod,
-  timeZone: string,
-  range: PeriodLiftRange = periodLiftRange(db, period, timeZone),
+  classifier: LiftClassifier,
+  range: PeriodLiftRange,
   rowids: { from: number; to: number } | null = null,
-): Generator<BillableLift> {
+  progress?: (phase: 'load', done: number, total: number) => void,
+): void {
   const stmt = db
     .prepare(
       `SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts ${range.scan ? 'NOT INDEXED' : ''}
@@ -150,16 +151,13 @@ export function* loadPeriodLifts(
     )
     .raw(true);
   const params = rowids ? [range.from, range.to, rowids.from, rowids.to] : [range.from, range.to];
+  let n = 0;
   for (const row of stmt.iterate(...params) as Iterable<
     [string, string, string | null, number | null, string]
   >) {
-    yield {
-      id: row[0],
-      ts: row[1],
-      tagId: row[2],
-      netWeightG: row[3],
-      flags: row[4] === '[]' ? NO_FLAGS : (JSON.parse(row[4]) as string[]),
-    };
+    const flags = row[4] === '[]' ? NO_FLAGS : (JSON.parse(row[4]) as string[]);
+    classifier.addFields(row[0], row[1], row[2], row[3], flags);
+    if (progress && ++n % 50_000 === 0) progress('load', n, range.count);
   }
 }
 

@@ -8,8 +8,8 @@ import { parsePeriod } from '../../src/billing/BillingPeriod.js';
 import { ClassifyWorker } from '../../src/billing/ClassifyWorker.js';
 import { LiftClassifier } from '../../src/billing/LiftClassifier.js';
 import {
+  classifyStoredLifts,
   loadBillingRegistry,
-  loadPeriodLifts,
   periodLiftRange,
 } from '../../src/billing/StoreBillingSource.js';
 import { Store } from '../../src/store/Store.js';
@@ -123,7 +123,7 @@ describe('billing on two threads', () => {
     const fromWorker = worker.wait(60_000);
 
     const here = new LiftClassifier(H1, TZ, loadBillingRegistry(store.db));
-    for (const lift of loadPeriodLifts(store.db, H1, TZ, range, rowids)) here.add(lift);
+    classifyStoredLifts(store.db, here, range, rowids);
     const expected = here.result();
     expect(fromWorker.ids.length).toBeGreaterThan(1000);
     expect(fromWorker.review.length).toBeGreaterThan(100);
