@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { SerialTransport } from '../serial/SerialTransport.js';
 
 /**
- * A {@link SerialTransport} in the shape firmata.js expects of a serialport object: `path`, `isOpen`, `write(bytes, callback)` and `data` events.
+ * A {@link SerialTransport} in the shape firmata.js (through johnny-five's `Board({ port })`)
+ * expects of a serialport object: `path`, `isOpen`, `write(bytes, callback)` and `data` events.
  * One instance per board session: `detach()` unhooks it from the transport so that a new
  * firmata.js instance can take over after a reconnect without the old one parsing the bytes too.
  */
@@ -19,7 +20,7 @@ export class FirmataPort extends EventEmitter {
     transport.on('data', this.forward);
   }
 
-  /** Device path (the logs name the board by it). */
+  /** Device path (johnny-five reads it to name the board). */
   get path(): string {
     return this.transport.path;
   }

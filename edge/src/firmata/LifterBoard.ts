@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
-import firmataIo, { type FirmataIo } from 'firmata-io';
+import type { Board, FirmataIo } from 'johnny-five';
+// The Board class alone: johnny-five's index loads its ~50 component classes (about 2 MB of
+// heap) of which the lifter board uses none.
+import JohnnyFiveBoard from 'johnny-five/lib/board.js';
 import { type Logger, pino } from 'pino';
 import { EdgeError, EdgeErrorCode } from '../errors.js';
 import type { SerialTransport } from '../serial/SerialTransport.js';
@@ -28,7 +31,7 @@ export interface LifterBoardEvents {
 const VERSION_QUERY = [0xf9, 0xf0, 0x79, 0xf7];
 
 interface Session {
-  io: FirmataIo;
+  board: Board;
   port: FirmataPort;
   led: PatternOutput;
   buzzer: PatternOutput;
@@ -39,16 +42,12 @@ interface Session {
 }
 
 /**
- * The lifter's Arduino (StandardFirmata) as the truck agent sees it, through firmata.js on a
+ * The lifter's Arduino (StandardFirmata) as the truck agent sees it, through johnny-five on a
  * {@link SerialTransport}: two digital inputs (clamp sensor, arm-at-top sensor) become debounced
  * {@link LifterEvent}s; one analog input (compactor hydraulic pressure) becomes bar and a body
  * fill estimate ({@link CompactorFillEstimator}); an LED and a buzzer show the cab signals
  * ("go unload", "unknown bin"). When the transport loses the port and reopens it, the board has
- * reset (DTR), so a new firmata.js session handshakes and configures it again.
- *
- * firmata.js is used directly (`firmata-io`), not through johnny-five: johnny-five's Board
- * only wrapped it here, and loading it loads Node's `repl` module, whose `domain` module then
- * wraps every `EventEmitter.emit` of the process, plus chalk, lodash and a second serialport.
+ * reset (DTR), so a new johnny-five session handshakes and configures it again.
  */
 export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   /** Settings, defaults applied. */
@@ -150,7 +149,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     if (s?.configured && this.transport.isOpen) {
       s.led.stop();
       s.buzzer.stop();
-      const io = s.io;
+      const io = s.board.io;
       io.reportDigitalPin(this.settings.clamp.pin, 0);
       io.reportDigitalPin(this.settings.armTop.pin, 0);
       io.reportAnalogPin(this.settings.pressure.channel, 0);
@@ -195,10 +194,16 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   private async connect(): Promise<void> {
     const port = new FirmataPort(this.transport, this.log);
     const { handshakeTimeoutMs, versionQueryDelayMs, ledPin, buzzerPin } = this.settings;
-    const io = new firmataIo.Firmata(port);
-    const write = (pin: number) => (level: 0 | 1) => io.digitalWrite(pin, level);
+    const board = new JohnnyFiveBoard({
+      port,
+      repl: false,
+      debug: false,
+      sigint: false,
+      timeout: handshakeTimeoutMs * 2,
+    });
+    const write = (pin: number) => (level: 0 | 1) => board.io.digitalWrite(pin, level);
     const session: Session = {
-      io,
+      board,
       port,
       led: new PatternOutput(write(ledPin)),
       buzzer: new PatternOutput(write(buzzerPin)),
@@ -206,12 +211,12 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
       configured: false,
     };
     this.session = session;
-    io.on('error', (err: Error) => this.log.error({ err: err.message }, 'firmata error'));
+    board.on('error', (err: Error) => this.log.error({ err: err.message }, 'johnny-five board error'));
     // Boards that do not reset when the port opens (Leonardo, a pty, a USB bridge without DTR)
     // stay silent: ask instead of waiting for firmata.js's own 5 s reportVersionTimeout.
     session.timers.push(
       setTimeout(() => {
-        if (!io.versionReceived) port.write(VERSION_QUERY);
+        if (!board.io.versionReceived) port.write(VERSION_QUERY);
       }, versionQueryDelayMs),
     );
     await new Promise<void>((resolve, reject) => {
@@ -227,7 +232,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
           );
         }, handshakeTimeoutMs),
       );
-      io.once('ready', () => resolve());
+      board.once('ready', () => resolve());
     });
     session.abort = undefined;
     try {
@@ -239,7 +244,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   }
 
   private configure(session: Session): void {
-    const io = session.io;
+    const io = session.board.io;
     const { clamp, armTop, pressure, ledPin, buzzerPin } = this.settings;
     this.requireMode(io, clamp.pin, clamp.pullup ? io.MODES.PULLUP : io.MODES.INPUT, 'clamp sensor');
     this.requireMode(io, armTop.pin, armTop.pullup ? io.MODES.PULLUP : io.MODES.INPUT, 'arm-at-top sensor');
@@ -303,7 +308,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     this.log.warn('lifter board restarted: configuring it again');
     session.led.halt();
     session.buzzer.halt();
-    this.setUpPins(session.io, false);
+    this.setUpPins(session.board.io, false);
     this.play(CabSignals[this.signalName]);
     this.emit('reset');
   }
@@ -340,11 +345,13 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     s.buzzer.halt();
     this.clamp.reset();
     this.armTop.reset();
-    const io = s.io;
-    if (io.reportVersionTimeoutId) clearTimeout(io.reportVersionTimeoutId);
-    io.removeAllListeners();
+    const board = s.board;
+    if (board.timer) clearTimeout(board.timer);
+    if (board.io.reportVersionTimeoutId) clearTimeout(board.io.reportVersionTimeoutId);
+    board.io.removeAllListeners();
+    board.removeAllListeners();
     // Keep swallowing late errors from the dead session.
-    io.on('error', () => {});
+    board.on('error', () => {});
     s.port.detach();
   }
 }

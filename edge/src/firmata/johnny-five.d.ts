@@ -1,9 +1,9 @@
 /**
- * Typings for the parts of firmata.js 2.x (`firmata-io`, the protocol core of the `firmata`
- * package, without its serialport) that the lifter board uses. The package ships no types; these
- * mirror `firmata-io/lib/firmata.js`.
+ * Typings for the parts of johnny-five 2.x (and the firmata.js `io` it creates) that the lifter
+ * board uses. johnny-five ships no types and `@types/johnny-five` lags the 2.x API; these mirror
+ * `johnny-five/lib/board.js` and `firmata-io/lib/firmata.js`.
  */
-declare module 'firmata-io' {
+declare module 'johnny-five' {
   import type { EventEmitter } from 'node:events';
 
   /** Pin record firmata.js keeps after the capability and analog-mapping queries. */
@@ -17,18 +17,7 @@ declare module 'firmata-io' {
     state?: number;
   }
 
-  /**
-   * What firmata.js needs of its transport when handed an object instead of a device path:
-   * `write(bytes, callback)` and the `data`, `open`, `close` and `error` events.
-   */
-  export interface FirmataTransport extends EventEmitter {
-    write(data: Uint8Array | number[], callback?: (err?: Error | null) => void): boolean;
-  }
-
-  /**
-   * A firmata.js board session: handshakes (REPORT_VERSION, firmware, capabilities, analog
-   * mapping), then emits `ready`; `error` on a transport error after that.
-   */
+  /** The firmata.js Board johnny-five talks through (`board.io`). */
   export interface FirmataIo extends EventEmitter {
     readonly MODES: {
       INPUT: number;
@@ -47,8 +36,8 @@ declare module 'firmata-io' {
     readonly versionReceived: boolean;
     /** Timer firmata.js arms to ask for the version itself after 5 s of silence. */
     readonly reportVersionTimeoutId: NodeJS.Timeout | undefined;
-    /** The transport object handed to the constructor. */
-    readonly transport: FirmataTransport;
+    /** The port object handed to the Board. */
+    readonly transport: EventEmitter;
     pinMode(pin: number, mode: number): void;
     /** Turns on reporting of the pin's port and calls back on every report of that pin. */
     digitalRead(pin: number, callback: (value: number) => void): void;
@@ -61,9 +50,38 @@ declare module 'firmata-io' {
     setSamplingInterval(ms: number): void;
   }
 
-  /** `module.exports` of firmata-io: binds a default transport class; `.Firmata` is the board class. */
-  const firmataIo: {
-    Firmata: new (transport: FirmataTransport, callback?: (err?: Error) => void) => FirmataIo;
-  };
-  export default firmataIo;
+  export interface BoardOptions {
+    /** A device path, or a serialport-like object (`path`, `write(buf, cb)`, events open/data/close/error). */
+    port?: string | EventEmitter;
+    id?: string;
+    repl?: boolean;
+    debug?: boolean;
+    /** Whether johnny-five installs its own SIGINT handler (the agent handles signals itself). */
+    sigint?: boolean;
+    /** ms between "connect" and "ready" before johnny-five reports a firmware error (10 000 by default). */
+    timeout?: number;
+  }
+
+  export class Board extends EventEmitter {
+    constructor(options?: BoardOptions);
+    readonly id: string;
+    readonly io: FirmataIo;
+    readonly isReady: boolean;
+    /** The connect → ready timeout johnny-five arms. */
+    timer: NodeJS.Timeout | null;
+  }
+
+  const five: { Board: typeof Board };
+  export default five;
+}
+
+/**
+ * johnny-five's Board class alone (`lib/board.js`): the package index loads all of its ~50
+ * component classes, of which the lifter board uses none.
+ */
+declare module 'johnny-five/lib/board.js' {
+  import type { Board } from 'johnny-five';
+
+  const BoardClass: typeof Board;
+  export default BoardClass;
 }
