@@ -68,7 +68,7 @@ export interface RunPeriodOptions {
 }
 
 /** Share of the lifts the calling thread classifies when a worker takes the rest: it starts first. */
-const MAIN_SHARE = 0.55;
+const MAIN_SHARE = 0.6;
 /** How long to wait for the worker before classifying its share here. */
 const WORKER_TIMEOUT_MS = 5 * 60_000;
 
@@ -81,6 +81,19 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
       `not a period: ${o.periodId} (2026, 2026-H1, 2026-T2, 2026-Q3, 2026-07)`,
     );
   const tz = o.tariff.plan.timeZone;
+  const range = periodLiftRange(db, period, tz);
+  let mine: { from: number; to: number } | null = null;
+  let worker: { run: ClassifyWorker; rowids: { from: number; to: number } } | null = null;
+  if (range.count >= (o.parallelMinLifts ?? 250_000) && !db.memory) {
+    // Started first, so its start-up overlaps reading the registry here.
+    const split = range.firstRowid + Math.floor((range.lastRowid + 1 - range.firstRowid) * MAIN_SHARE);
+    const rowids = { from: split, to: range.lastRowid + 1 };
+    mine = { from: range.firstRowid, to: split };
+    worker = {
+      run: new ClassifyWorker({ dbPath: db.name, period, timeZone: tz, range, rowids }),
+      rowids,
+    };
+  }
   const registry = loadBillingRegistry(db, o.tariff.plan.splitCollectiveByDwellings);
   const setting = {
     period,
@@ -89,18 +102,11 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
     today: localDay((o.now ?? new Date()).toISOString(), tz),
     provisional: o.provisional ?? false,
   };
-  checkBillable(setting);
-  const range = periodLiftRange(db, period, tz);
-  let mine: { from: number; to: number } | null = null;
-  let worker: { run: ClassifyWorker; rowids: { from: number; to: number } } | null = null;
-  if (range.count >= (o.parallelMinLifts ?? 250_000) && !db.memory) {
-    const split = range.firstRowid + Math.floor((range.lastRowid + 1 - range.firstRowid) * MAIN_SHARE);
-    const rowids = { from: split, to: range.lastRowid + 1 };
-    mine = { from: range.firstRowid, to: split };
-    worker = {
-      run: new ClassifyWorker({ dbPath: db.name, period, timeZone: tz, range, rowids }),
-      rowids,
-    };
+  try {
+    checkBillable(setting);
+  } catch (err) {
+    worker?.run.cancel();
+    throw err;
   }
   const classifier = new LiftClassifier(period, tz, registry);
   classifyStoredLifts(db, classifier, range, mine, o.progress);

@@ -48,6 +48,12 @@ export class ClassifyWorker {
     this.#worker.unref();
   }
 
+  /** Stops the worker without waiting for it (the run was refused). */
+  cancel(): void {
+    this.#port.close();
+    void this.#worker.terminate();
+  }
+
   /**
    * Blocks until the worker's result. Throws when the worker failed or took longer than
    * `timeoutMs`; the caller then classifies the range itself.

@@ -159,6 +159,18 @@ describe('billing on two threads', () => {
     }
   });
 
+  it('refuses an open period with a worker already started, and stops it', () => {
+    const tariff = loadTariffFile(join(dir, 'tariff.json'));
+    expect(() =>
+      runPeriod(store.db, {
+        periodId: '2026-H1',
+        tariff,
+        now: new Date('2026-06-20T00:00:00Z'),
+        parallelMinLifts: 1,
+      }),
+    ).toThrow(/2026-H1 ends 2026-07-01, today is 2026-06-20: it is still open/);
+  });
+
   it('reports a worker that cannot open the store as an error, without waiting for the timeout', () => {
     const range = periodLiftRange(store.db, H1, TZ);
     const worker = new ClassifyWorker({
