@@ -23,6 +23,11 @@ import { generateRoute } from '../firmware-sim/src/truck/RouteFile.js';
 import { SimulatedTruck } from '../firmware-sim/src/truck/SimulatedTruck.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+/** The agent runs with the NODE_OPTIONS of its systemd unit, as on the truck. */
+const unitNodeOptions =
+  /^Environment=NODE_OPTIONS=(.*)$/m.exec(
+    readFileSync(new URL('../deploy/truck/releve-truck.service', import.meta.url), 'utf8'),
+  )?.[1] ?? '';
 const backlogSize = Number(process.env.BENCH_EVENTS ?? 5000);
 const TRUCK = 'truck-bench';
 const TICKS_PER_S = 100; // USER_HZ on Linux
@@ -76,7 +81,9 @@ async function benchStreaming(broker: TestBroker): Promise<void> {
   const sim = new SimulatedTruck();
   const links = [sim.rfid, sim.indicator, sim.board, sim.gps].map((d) => new PtyDeviceLink(d));
   const collector = await EventCollector.connect(broker.url, `releve/v1/trucks/${TRUCK}/#`);
-  const agent = AgentProcess.start(writeConfig(dir, broker, await Promise.all(links.map((l) => l.start()))));
+  const agent = AgentProcess.start(writeConfig(dir, broker, await Promise.all(links.map((l) => l.start()))), {
+    NODE_OPTIONS: unitNodeOptions,
+  });
   const driver = new RouteDriver(alwaysReading(sim), { timeScale: 1 });
   try {
     await waitFor(() => sim.board.isReportingDigital(2), 60_000, 'the agent to configure the lifter board');
@@ -133,7 +140,7 @@ async function benchDrain(broker: TestBroker): Promise<void> {
     clientId: 'bench-drain',
   });
   const t0 = performance.now();
-  const agent = AgentProcess.start(configFile);
+  const agent = AgentProcess.start(configFile, { NODE_OPTIONS: unitNodeOptions });
   try {
     await waitFor(() => collector.unique >= 1, 60_000, 'the first event');
     const tFirst = performance.now();
@@ -166,7 +173,7 @@ function baselines(): string {
     );
     return (Number(out.toString().trim()) / 1024 / 1024).toFixed(1);
   };
-  return `baseline RSS: bare node ${probe([])} MB, node with the tsx loader ${probe(['--import', 'tsx'])} MB`;
+  return `baseline RSS: bare node ${probe([])} MB, node with the tsx loader ${probe(['--import', 'tsx'])} MB; agent NODE_OPTIONS from its systemd unit: ${unitNodeOptions || '(none)'}`;
 }
 
 const broker = await TestBroker.start();
