@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeMessage, type LiftEvent, topicFor } from '@releve/shared';
+import type { LiftEvent } from '@releve/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadTariffFile, runPeriod } from '../../src/billing/BillingExport.js';
 import { parsePeriod } from '../../src/billing/BillingPeriod.js';
@@ -14,6 +14,7 @@ import {
 } from '../../src/billing/StoreBillingSource.js';
 import { Store } from '../../src/store/Store.js';
 import { tariffInput } from './fixtures.js';
+import { writeLifts } from './storeFixture.js';
 
 const H1 = parsePeriod('2026-H1')!;
 const TZ = 'Europe/Paris';
@@ -87,19 +88,7 @@ function seed(s: Store): void {
       position: null,
     });
   }
-  s.writeBatch(
-    lifts.map((m) => ({
-      type: 'message' as const,
-      kind: 'lift' as const,
-      message: m,
-      topic: topicFor('lift', 'truck-01'),
-      deviceClass: 'trucks' as const,
-      deviceId: 'truck-01',
-      payload: encodeMessage('lift', m),
-      receivedAt: m.ts,
-      cloudFlags: [],
-    })),
-  );
+  writeLifts(s, lifts);
 }
 
 beforeEach(() => {

@@ -50,14 +50,19 @@ export function seedBillingStore(store: Store): void {
     lift(6, '2026-05-08T08:10:00.000Z', '250-000000777777', 9_000),
     lift(7, '2025-12-31T22:30:00.000Z', '250-000000000660', 40_000), // 31 Dec in Paris: not H1
   ];
+  writeLifts(store, lifts);
+}
+
+/** Stores lift events as the ingest would (received at their own time, no cloud flags). */
+export function writeLifts(store: Store, lifts: LiftEvent[]): void {
   store.writeBatch(
     lifts.map((m) => ({
       type: 'message' as const,
       kind: 'lift' as const,
       message: m,
-      topic: topicFor('lift', 'truck-01'),
+      topic: topicFor('lift', m.truckId),
       deviceClass: 'trucks' as const,
-      deviceId: 'truck-01',
+      deviceId: m.truckId,
       payload: encodeMessage('lift', m),
       receivedAt: m.ts,
       cloudFlags: [],
