@@ -1,11 +1,11 @@
 // The compiled bundle (edge/scripts/build.js, run by `npm install`) is what the truck computer
 // runs: a bundle that does not start must fail here, not on the truck. The bin shims run it
 // only while it is as new as its sources, else the sources through tsx.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ProcessRun, runNodeScript } from '@releve/shared/testing/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const EDGE = fileURLToPath(new URL('../../', import.meta.url));
@@ -13,28 +13,9 @@ const BIN = { truck: join(EDGE, 'bin/releve-truck.js'), gateway: join(EDGE, 'bin
 // Beside edge/dist, so that the bundle finds node_modules the way edge/dist does.
 const OUT = join(EDGE, `dist-test-${process.pid}`);
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [cmd, ...args], {
-      env: { ...process.env, RELEVE_EDGE_DIST: OUT, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    p.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-    });
-    p.once('exit', (code) => resolve({ code, out, err }));
-  });
+/** Runs a script with the test's bundle directory. */
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<ProcessRun> {
+  return runNodeScript(cmd, args, { env: { RELEVE_EDGE_DIST: OUT, ...env } });
 }
 
 let dir: string;

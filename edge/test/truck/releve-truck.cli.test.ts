@@ -6,27 +6,21 @@ import { fileURLToPath } from 'node:url';
 import { RfidReaderSim } from '@releve/firmware-sim/devices/RfidReaderSim';
 import { PtyDeviceLink } from '@releve/firmware-sim/pty/PtyDeviceLink';
 import { encodeEm4100 } from '@releve/shared/protocols/rfid-encoders';
-import { commandService, requireService, waitFor } from '@releve/shared/testing/index';
+import {
+  commandService,
+  type ProcessRun,
+  requireService,
+  runNodeScript,
+  waitFor,
+} from '@releve/shared/testing/index';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../bin/releve-truck.js', import.meta.url));
 const hasSocat = await requireService(commandService('socat'));
 
 /** Runs `releve-truck …` with `stdin` bytes; resolves with its output and exit code. */
-function run(args: string[], stdin?: Uint8Array): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-    });
-    p.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-    });
-    p.once('exit', (code) => resolve({ code, out, err }));
-    p.stdin.end(stdin ? Buffer.from(stdin) : undefined);
-  });
+function run(args: string[], stdin?: Uint8Array): Promise<ProcessRun> {
+  return runNodeScript(BIN, args, { stdin });
 }
 
 const dirs: string[] = [];
