@@ -30,21 +30,23 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** A line device on a socat pty and a transport on its tty, with the platform's bindings-cpp as in production. */
+async function onPty(): Promise<{ device: LineDevice; link: PtyDeviceLink; transport: SerialTransport }> {
+  const device = new LineDevice();
+  const link = new PtyDeviceLink(device);
+  cleanups.push(() => link.stop());
+  const path = await link.start();
+  const transport = new SerialTransport(
+    { path, baudRate: 9600 },
+    { logger: pino({ level: 'silent' }), reopen: { initialDelayMs: 50, maxDelayMs: 400 } },
+  );
+  cleanups.push(() => transport.stop());
+  return { device, link, transport };
+}
+
 describe.skipIf(!socat)('SerialTransport with the real bindings-cpp on a socat pty', () => {
   it('opens the tty, exchanges bytes, survives the device vanishing and reopens when it is back', async () => {
-    const device = new LineDevice();
-    const link = new PtyDeviceLink(device);
-    cleanups.push(() => link.stop());
-    const path = await link.start();
-    // No binding given: the platform's bindings-cpp, as in production.
-    const transport = new SerialTransport(
-      { path, baudRate: 9600 },
-      {
-        logger: pino({ level: 'silent' }),
-        reopen: { initialDelayMs: 50, maxDelayMs: 400 },
-      },
-    );
-    cleanups.push(() => transport.stop());
+    const { device, link, transport } = await onPty();
     let text = '';
     transport.on('data', (chunk) => {
       text += chunk.toString('latin1');
@@ -79,18 +81,7 @@ describe.skipIf(!socat)('SerialTransport with the real bindings-cpp on a socat p
 
 describe.skipIf(!socat)('SerialTransport reads on the event loop', () => {
   it('delivers a burst of lines whole and in order, and sees the hang-up from the read', async () => {
-    const device = new LineDevice();
-    const link = new PtyDeviceLink(device);
-    cleanups.push(() => link.stop());
-    const path = await link.start();
-    const transport = new SerialTransport(
-      { path, baudRate: 9600 },
-      {
-        logger: pino({ level: 'silent' }),
-        reopen: { initialDelayMs: 50, maxDelayMs: 400 },
-      },
-    );
-    cleanups.push(() => transport.stop());
+    const { device, link, transport } = await onPty();
     const chunks: string[] = [];
     transport.on('data', (chunk) => chunks.push(chunk.toString('latin1')));
     const lost: Array<Error | null> = [];
