@@ -27,6 +27,12 @@ export interface StoreOptions {
   logger?: pino.Logger;
 }
 
+/** Records written in one transaction, and what became of each, in order. */
+export interface WrittenBatch {
+  records: readonly WriteRecord[];
+  outcomes: WriteOutcome[];
+}
+
 /** WAL size, in pages, at which a commit checkpoints it into the database file. */
 const WAL_CHECKPOINT_PAGES = 4_000;
 
@@ -52,8 +58,7 @@ export class Store {
   readonly #isKnownTruck: Database.Statement;
   readonly #isKnownGateway: Database.Statement;
   readonly #binValidAt: Database.Statement;
-  readonly #writeMany: (records: readonly WriteRecord[]) => WriteOutcome[];
-  readonly #makeAndWrite: (make: () => WriteRecord[]) => { records: WriteRecord[]; outcomes: WriteOutcome[] };
+  readonly #makeAndWrite: (make: () => readonly WriteRecord[]) => WrittenBatch;
 
   private constructor(
     /** The open database; exposed for the registry import and tests. */
@@ -74,10 +79,7 @@ export class Store {
         `SELECT 1 FROM bins WHERE tag_id = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)`,
       )
       .pluck();
-    this.#writeMany = db.transaction((records: readonly WriteRecord[]) =>
-      records.map((r) => this.#writer.write(r)),
-    );
-    this.#makeAndWrite = db.transaction((make: () => WriteRecord[]) => {
+    this.#makeAndWrite = db.transaction((make: () => readonly WriteRecord[]) => {
       const records = make();
       return { records, outcomes: records.map((r) => this.#writer.write(r)) };
     });
@@ -121,17 +123,7 @@ export class Store {
    * `CloudError` `store-write` when the transaction fails (nothing of the batch is kept).
    */
   writeBatch(records: readonly WriteRecord[]): WriteOutcome[] {
-    try {
-      return this.#writeMany(records);
-    } catch (e) {
-      throw new CloudError(
-        CloudErrorCode.StoreWrite,
-        `batch of ${records.length} failed: ${(e as Error).message}`,
-        {
-          cause: e,
-        },
-      );
-    }
+    return this.#transact(() => records, `batch of ${records.length}`).outcomes;
   }
 
   /**
@@ -139,11 +131,17 @@ export class Store {
    * the registry reads of a classification (`isRegisteredDevice`, `isRegisteredTag`) then cost
    * a lookup each instead of a read transaction each. `make` must not throw on device input.
    */
-  makeAndWriteBatch(make: () => WriteRecord[]): { records: WriteRecord[]; outcomes: WriteOutcome[] } {
+  makeAndWriteBatch(make: () => readonly WriteRecord[]): WrittenBatch {
+    return this.#transact(make, 'batch');
+  }
+
+  #transact(make: () => readonly WriteRecord[], what: string): WrittenBatch {
     try {
       return this.#makeAndWrite(make);
     } catch (e) {
-      throw new CloudError(CloudErrorCode.StoreWrite, `batch failed: ${(e as Error).message}`, { cause: e });
+      throw new CloudError(CloudErrorCode.StoreWrite, `${what} failed: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
 
