@@ -94,10 +94,9 @@ export function computeCharges(input: BillingInput): BillingRun {
 /**
  * Prices lifts already classified by a {@link LiftClassifier} of the same period, time zone
  * and registry (one that read the store, whose ids are unique, and merged other threads'
- * parts). The classifier's columns are reordered.
+ * parts), for a setting {@link checkBillable} accepted. The classifier's columns are reordered.
  */
 export function priceClassified(setting: BillingSetting, classifier: LiftClassifier): BillingRun {
-  checkBillable(setting);
   const { period, tariff, registry } = setting;
   const provisional = setting.provisional === true;
   const { holders, holderAt, billed, review, liftsInPeriod } = classifier;

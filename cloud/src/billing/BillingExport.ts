@@ -17,7 +17,7 @@ import {
 } from './ChargeExport.js';
 import type { BillingRun } from './ChargeLine.js';
 import { ClassifyWorker } from './ClassifyWorker.js';
-import { type ClassifiedLifts, LiftClassifier } from './LiftClassifier.js';
+import { LiftClassifier } from './LiftClassifier.js';
 import { classifyStoredLifts, loadBillingRegistry, periodLiftRange } from './StoreBillingSource.js';
 import { type TariffPlanFile, validateTariffPlan } from './TariffPlan.js';
 
@@ -111,20 +111,16 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
   const classifier = new LiftClassifier(period, tz, registry);
   classifyStoredLifts(db, classifier, range, mine, o.progress);
   if (worker) {
-    let part: ClassifiedLifts;
     try {
-      part = worker.run.wait(WORKER_TIMEOUT_MS);
+      classifier.merge(worker.run.wait(WORKER_TIMEOUT_MS));
     } catch (err) {
       // The worker failed: its share is classified here, so nothing is left out.
       process.emitWarning(
         `${(err as Error).message}; its share of the lifts is classified on the calling thread`,
         'BillingWorkerWarning',
       );
-      const here = new LiftClassifier(period, tz, registry);
-      classifyStoredLifts(db, here, range, worker.rowids);
-      part = here.result();
+      classifyStoredLifts(db, classifier, range, worker.rowids);
     }
-    classifier.merge(part);
   }
   o.progress?.('compute', 0, 1);
   const run = priceClassified(setting, classifier);

@@ -103,7 +103,7 @@ export class TagIndex {
   private readonly from: Float64Array;
   private readonly to: Float64Array;
 
-  constructor(private readonly bins: BinHolding[]) {
+  constructor(bins: BinHolding[]) {
     this.from = new Float64Array(bins.length);
     this.to = new Float64Array(bins.length);
     bins.forEach((h, i) => {
@@ -126,10 +126,5 @@ export class TagIndex {
     if (list === undefined) return -1;
     for (const i of list) if (day >= this.from[i]! && day < this.to[i]!) return i;
     return -1;
-  }
-
-  /** The holding of a tag on a day. */
-  holdingOn(tagId: string, day: string): BinHolding | undefined {
-    return this.bins[this.indexOn(tagId, dayNumber(day))];
   }
 }
