@@ -1,16 +1,7 @@
 // @ts-check
 // Small hand-written SVG charts (no library): a line chart of series over time and a bar chart.
 // Each chart carries a text title and description for screen readers.
-
-const NS = 'http://www.w3.org/2000/svg';
-
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs))
-    if (v !== null && v !== undefined) el.setAttribute(k, String(v));
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
+import { captioned, labelledSvg, s } from './svg.js';
 
 /**
  * Line chart of series over time.
@@ -36,14 +27,13 @@ export function lineChart(o) {
   if (y1 === y0) y1 = y0 + 1;
   const px = (x) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
   const py = (y) => H - B - ((y - y0) / (y1 - y0)) * (H - T - B);
-  const id = `c${Math.random().toString(36).slice(2, 8)}`;
-  const svg = s('svg', {
-    viewBox: `0 0 ${W} ${H}`,
-    class: 'chart',
-    role: 'img',
-    'aria-labelledby': `${id}-t ${id}-d`,
+  const svg = labelledSvg({
+    className: 'chart',
+    width: W,
+    height: H,
+    title: o.title,
+    description: o.description,
   });
-  svg.append(s('title', { id: `${id}-t` }, o.title), s('desc', { id: `${id}-d` }, o.description));
   for (let i = 0; i <= 4; i++) {
     const v = y0 + ((y1 - y0) * i) / 4;
     svg.append(
@@ -79,11 +69,7 @@ export function lineChart(o) {
     li.textContent = series.name;
     legend.append(li);
   });
-  const fig = document.createElement('figure');
-  const cap = document.createElement('figcaption');
-  cap.textContent = o.title;
-  fig.append(cap, svg, legend);
-  return fig;
+  return captioned(o.title, svg, legend);
 }
 
 /**
@@ -99,14 +85,13 @@ export function barChart(o) {
   const T = 12;
   const B = 32;
   const max = Math.max(1, ...o.bars.map((b) => b.value));
-  const id = `c${Math.random().toString(36).slice(2, 8)}`;
-  const svg = s('svg', {
-    viewBox: `0 0 ${W} ${H}`,
-    class: 'chart',
-    role: 'img',
-    'aria-labelledby': `${id}-t ${id}-d`,
+  const svg = labelledSvg({
+    className: 'chart',
+    width: W,
+    height: H,
+    title: o.title,
+    description: o.description,
   });
-  svg.append(s('title', { id: `${id}-t` }, o.title), s('desc', { id: `${id}-d` }, o.description));
   const py = (v) => H - B - (v / max) * (H - T - B);
   for (let i = 0; i <= 4; i++) {
     const v = (max * i) / 4;
@@ -127,9 +112,5 @@ export function barChart(o) {
       s('text', { x: x + slot * 0.35, y: H - 10, 'text-anchor': 'middle', class: 'tick' }, b.label),
     );
   });
-  const fig = document.createElement('figure');
-  const cap = document.createElement('figcaption');
-  cap.textContent = o.title;
-  fig.append(cap, svg);
-  return fig;
+  return captioned(o.title, svg);
 }

@@ -3,19 +3,11 @@
 // map tiles, https://wiki.openstreetmap.org/wiki/Slippy_map_tilenames), so that when a tile
 // URL is configured the same coordinates land on the tiles; without one (no internet) the
 // points are drawn on a plain SVG canvas with a scale bar.
+import { captioned, labelledSvg, s } from './svg.js';
 
-const NS = 'http://www.w3.org/2000/svg';
 const W = 640;
 const H = 400;
 const PAD = 28;
-
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs))
-    if (v !== null && v !== undefined) el.setAttribute(k, String(v));
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
 
 /** World pixel coordinates at zoom z (256-px tiles). */
 function project(lat, lon, z) {
@@ -32,16 +24,15 @@ function project(lat, lon, z) {
  */
 export function pointMap(o) {
   const pts = o.points.filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
-  const id = `m${Math.random().toString(36).slice(2, 8)}`;
-  const svg = s('svg', {
-    viewBox: `0 0 ${W} ${H}`,
-    class: 'map',
-    role: 'img',
-    'aria-labelledby': `${id}-t ${id}-d`,
+  const svg = labelledSvg({
+    className: 'map',
+    width: W,
+    height: H,
+    title: o.title,
+    description: o.description,
   });
-  svg.append(s('title', { id: `${id}-t` }, o.title), s('desc', { id: `${id}-d` }, o.description));
   svg.append(s('rect', { x: 0, y: 0, width: W, height: H, class: 'map-bg' }));
-  if (pts.length === 0) return wrap(o.title, svg);
+  if (pts.length === 0) return captioned(o.title, svg);
   // Largest zoom (≤ 18) at which every point fits inside the padded frame.
   let z = 18;
   let box = bounds(pts, z);
@@ -93,7 +84,7 @@ export function pointMap(o) {
       svg.append(s('text', { x: x + 10, y: y + 4, class: 'pt-label' }, p.label));
     }
   }
-  return wrap(o.title, svg);
+  return captioned(o.title, svg);
 }
 
 function bounds(pts, z) {
@@ -101,12 +92,4 @@ function bounds(pts, z) {
   const x0 = Math.min(...q.map((p) => p.x));
   const y0 = Math.min(...q.map((p) => p.y));
   return { x0, y0, w: Math.max(...q.map((p) => p.x)) - x0, h: Math.max(...q.map((p) => p.y)) - y0 };
-}
-
-function wrap(title, svg) {
-  const fig = document.createElement('figure');
-  const cap = document.createElement('figcaption');
-  cap.textContent = title;
-  fig.append(cap, svg);
-  return fig;
 }
