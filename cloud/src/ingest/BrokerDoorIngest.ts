@@ -5,9 +5,9 @@ import { RetentionJob } from '../store/RetentionJob.js';
 import type { Store } from '../store/Store.js';
 import { emitWritten } from './emitWritten.js';
 import { IngestEventBus } from './IngestEventBus.js';
-import { type IngestWriter, InlineIngestWriter } from './IngestWriter.js';
+import type { IngestWriter } from './IngestWriter.js';
 import type { ReceptionRules } from './ReceptionPolicy.js';
-import { ThreadedIngestWriter } from './ThreadedIngestWriter.js';
+import { createIngestWriter } from './ThreadedIngestWriter.js';
 
 export interface BrokerDoorIngestOptions {
   store: Store;
@@ -68,17 +68,9 @@ export class BrokerDoorIngest implements CloudFeature {
 
   async start(): Promise<void> {
     const o = this.options;
-    const writerOptions = {
-      ...(o.batch ? { batch: o.batch } : {}),
-      ...(o.reception ? { reception: o.reception } : {}),
-    };
-    if (o.writer === 'inline') {
-      this.#writer = new InlineIngestWriter(o.store, writerOptions, this.#log);
-    } else {
-      const threaded = new ThreadedIngestWriter(o.store, writerOptions, this.#log);
-      await threaded.ready();
-      this.#writer = threaded;
-    }
+    const { writer, ready } = createIngestWriter(o.store, o, this.#log);
+    await ready;
+    this.#writer = writer;
     this.#retention.start();
     this.#log.info({ writer: o.writer ?? 'thread' }, 'ingest at the broker door');
   }

@@ -7,9 +7,9 @@ import type { WriteOutcome } from '../store/records.js';
 import type { Store } from '../store/Store.js';
 import { emitWritten } from './emitWritten.js';
 import { IngestEventBus } from './IngestEventBus.js';
-import { type IngestWriter, InlineIngestWriter, type WrittenRecord } from './IngestWriter.js';
+import type { IngestWriter, WrittenRecord } from './IngestWriter.js';
 import type { ReceptionRules } from './ReceptionPolicy.js';
-import { ThreadedIngestWriter } from './ThreadedIngestWriter.js';
+import { createIngestWriter } from './ThreadedIngestWriter.js';
 
 /** How the ingest connects and what it does with what it receives. */
 export interface IngestOptions {
@@ -114,17 +114,9 @@ export class Ingest {
   async start(): Promise<void> {
     if (this.#client) return;
     const o = this.#options;
-    const writerOptions = {
-      ...(o.batch ? { batch: o.batch } : {}),
-      ...(o.reception ? { reception: o.reception } : {}),
-    };
-    if (o.writer === 'inline') {
-      this.#writer = new InlineIngestWriter(o.store, writerOptions, this.#log);
-    } else {
-      const threaded = new ThreadedIngestWriter(o.store, writerOptions, this.#log);
-      this.#writer = threaded;
-      await threaded.ready();
-    }
+    const { writer, ready } = createIngestWriter(o.store, o, this.#log);
+    this.#writer = writer;
+    await ready;
     const clientOptions: IClientOptions = {
       clientId: o.clientId ?? DEFAULT_INGEST_CLIENT_ID,
       clean: false,

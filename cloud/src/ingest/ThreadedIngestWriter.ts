@@ -8,6 +8,7 @@ import type { Store } from '../store/Store.js';
 import {
   type IngestWriter,
   type IngestWriterOptions,
+  InlineIngestWriter,
   type Received,
   recordOf,
   type WrittenCallback,
@@ -170,4 +171,24 @@ export class ThreadedIngestWriter implements IngestWriter {
     });
     await this.#worker.terminate();
   }
+}
+
+/**
+ * The ingest writer an ingest's options name: `thread` (default; validation and SQLite writes
+ * off the event loop) or `inline`. `ready` settles once it can take messages.
+ */
+export function createIngestWriter(
+  store: Store,
+  options: IngestWriterOptions & { writer?: 'thread' | 'inline' },
+  log: pino.Logger,
+): { writer: IngestWriter; ready: Promise<void> } {
+  const writerOptions: IngestWriterOptions = {
+    ...(options.batch ? { batch: options.batch } : {}),
+    ...(options.reception ? { reception: options.reception } : {}),
+  };
+  if (options.writer === 'inline') {
+    return { writer: new InlineIngestWriter(store, writerOptions, log), ready: Promise.resolve() };
+  }
+  const threaded = new ThreadedIngestWriter(store, writerOptions, log);
+  return { writer: threaded, ready: threaded.ready() };
 }
