@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deviceAclSection, roleAclSection } from '@releve/cloud/broker/AclSections';
-import { addCredential } from '@releve/cloud/cli/credentialCommands';
 import { ApiTokenStore } from '@releve/cloud/auth/ApiTokenStore';
 import type { Role } from '@releve/cloud/auth/roles';
+import { deviceAclSection, roleAclSection } from '@releve/cloud/broker/AclSections';
+import { addCredential } from '@releve/cloud/cli/credentialCommands';
 import { importRegistry } from '@releve/cloud/registry/registryCommand';
 import { STORE_FILE } from '@releve/cloud/store/Store';
 import type { DemoFleet } from './DemoFleet.js';

@@ -3,8 +3,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PtyDeviceLink } from '../pty/PtyDeviceLink.js';
 import { type DrivenLift, RouteDriver } from '../truck/RouteDriver.js';
-import { SimulatedTruck } from '../truck/SimulatedTruck.js';
 import type { RouteFile } from '../truck/RouteFile.js';
+import { SimulatedTruck } from '../truck/SimulatedTruck.js';
 import type { DemoTruck } from './DemoFleet.js';
 
 /** What the simulated driver reads on the cab screen (`GET /view`, the agent's `CabView`). */

@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { acceptsTcp } from '@releve/shared/net/tcp';
 import { AgentProcesses, BINS } from './AgentProcesses.js';
 import { type DemoFleet, type DemoGateway, type DemoTruck, demoFleet } from './DemoFleet.js';
 import { type DemoCredentials, DemoLayout, DISPATCH_USER, provisionCloud } from './DemoProvisioning.js';
 import { DispatchDesk } from './DispatchDesk.js';
 import { LeftoverAgents } from './LeftoverAgents.js';
-import { accepts, choosePort } from './ports.js';
+import { choosePort } from './ports.js';
 import { SimulatedTruckRig, truckAgentConfig } from './SimulatedTruckRig.js';
 
 /** Options of the whole-system demo (`releve-sim demo`, what `npm start` runs). */
@@ -110,7 +111,7 @@ export class WholeSystem {
       );
       rig.drive(`${cabUrls[rig.truck.truckId]}view`);
     }
-    const httpServed = await waitUntil(() => accepts(HOST, httpPort), 3_000, 'http').then(
+    const httpServed = await waitUntil(() => acceptsTcp(HOST, httpPort), 3_000, 'http').then(
       () => true,
       () => false,
     );
@@ -158,7 +159,7 @@ export class WholeSystem {
       layout.log('cloud'),
     );
     await waitUntil(
-      async () => cloud.hasExited() || (await accepts(HOST, mqttPort)),
+      async () => cloud.hasExited() || (await acceptsTcp(HOST, mqttPort)),
       90_000,
       'the cloud broker',
     );

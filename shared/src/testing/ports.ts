@@ -1,17 +1,8 @@
-import { createServer } from 'node:net';
+import { anyFreePort } from '../net/tcp.js';
 
 /** A free TCP port on 127.0.0.1, chosen by the kernel (tests never hard-code ports). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+  return anyFreePort('127.0.0.1');
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */

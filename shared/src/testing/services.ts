@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { acceptsTcp } from '../net/tcp.js';
 
 /**
  * Test support: services a test needs from the machine. On a developer laptop without the
@@ -38,17 +38,7 @@ export function tcpService(
   return {
     name,
     hint,
-    probe: () =>
-      new Promise((resolve) => {
-        const s = createConnection({ host, port });
-        const done = (ok: boolean) => {
-          s.destroy();
-          resolve(ok);
-        };
-        s.setTimeout(1000, () => done(false));
-        s.once('connect', () => done(true));
-        s.once('error', () => done(false));
-      }),
+    probe: () => acceptsTcp(host, port),
   };
 }
 
