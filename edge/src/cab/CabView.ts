@@ -1,7 +1,8 @@
-import type { LiftFlag, UnloadAdvice } from '@releve/shared';
+import type { LiftFlag } from '@releve/shared';
 import type { LinkState, LinkStatus } from '../mqtt/DeviceLink.js';
 import type { CollectionRecorder } from '../truck/CollectionRecorder.js';
 import type { LiftDraft } from '../truck/LiftCycle.js';
+import type { AdvisorSnapshot } from '../truck/UnloadAdvisor.js';
 
 /** The last lift as the driver sees it. */
 export interface CabLift {
@@ -15,17 +16,8 @@ export interface CabLift {
 }
 
 /** Everything the cab screen shows, pushed to it on every change. */
-export interface CabView {
+export interface CabView extends AdvisorSnapshot {
   truckId: string;
-  tripSeq: number;
-  liftsThisTrip: number;
-  payloadG: number;
-  maxPayloadG: number;
-  /** 0–1 (may pass 1 when overloaded). */
-  weightFill: number;
-  /** 0–1, null without a compactor pressure sensor. */
-  volumeFill: number | null;
-  advice: UnloadAdvice;
   lastLift: CabLift | null;
   /** The last lift had no tag, or a tag not on the route; cleared by the next good lift. */
   unknownBin: CabLift | null;

@@ -46,7 +46,9 @@ export interface AdvisorSnapshot {
   liftsThisTrip: number;
   payloadG: number;
   maxPayloadG: number;
+  /** 0–1 (may pass 1 when overloaded). */
   weightFill: number;
+  /** 0–1, null without a compactor pressure sensor. */
   volumeFill: number | null;
   advice: UnloadAdvice;
 }
