@@ -37,10 +37,13 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-/** Only what credential commands need from the configuration (the files may not exist yet). */
+/**
+ * Only what credential commands need from the configuration (the files may not exist yet);
+ * the other keys of the file are `serve`'s to check.
+ */
 const CredentialPaths = z.object({
   dataDir: CloudConfig.shape.dataDir,
-  broker: BrokerConfig.pick({ passwordFile: true, aclFile: true }).prefault({}),
+  broker: BrokerConfig.pick({ passwordFile: true, aclFile: true }).strip().prefault({}),
 });
 
 /** The password and ACL files from --config and the flags. */

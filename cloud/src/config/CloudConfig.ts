@@ -39,6 +39,7 @@ export const BrokerConfig = z
       .default(1024 * 1024)
       .describe('Largest MQTT packet accepted (header included); larger closes the connection'),
   })
+  .strict()
   .describe('MQTT broker');
 
 /** Rules across fields of the broker section (zod skips them when a field has a type error). */
@@ -62,7 +63,10 @@ function brokerProblems(b: z.infer<typeof BrokerConfig>): { path: string[]; mess
   return out;
 }
 
-/** The whole cloud configuration: the single source of defaults, types and documentation. */
+/**
+ * The whole cloud configuration: the single source of defaults, types and documentation.
+ * Every section is strict: an unknown key is reported with the other problems, never ignored.
+ */
 export const CloudConfig = z
   .object({
     dataDir: FilePath.default('.data').describe('Directory for MQTT sessions and the other stores'),
@@ -85,6 +89,7 @@ export const CloudConfig = z
           .default(false)
           .describe('Mark the web session cookie Secure (pages served over HTTPS)'),
       })
+      .strict()
       .prefault({})
       .describe('HTTP API'),
     mqttUrl: z
@@ -99,16 +104,21 @@ export const CloudConfig = z
         username: z.string().min(1).nullable().default(null).describe('Ingest user on an external broker'),
         passwordFile: FilePath.nullable().default(null).describe("File holding that user's password"),
       })
+      .strict()
       .prefault({})
       .describe('Ingest (used with mqttUrl; the embedded broker has its own internal user)'),
-    tsdb: TsdbSinkConfig.nullable()
+    tsdb: TsdbSinkConfig.strict()
+      .nullable()
       .default(null)
       .describe('Optional export to an InfluxDB-v2-compatible server'),
     billing: z
       .object({ tariffFile: FilePath.nullable().default(null).describe('Tariff plan (docs/billing.md)') })
+      .strict()
       .prefault({})
       .describe('Incentive billing'),
   })
+  // an unknown key is a typo: stripping it would, for `aclFle`, run the broker without its ACL
+  .strict()
   .superRefine((c, ctx) => {
     if (c.mqttUrl !== null) return;
     for (const p of brokerProblems(c.broker)) ctx.addIssue({ code: 'custom', ...p });
@@ -184,7 +194,8 @@ export async function loadCloudConfig(
   const external = isObject(merged) && typeof merged.mqttUrl === 'string';
   if (!r.success && !external) {
     // a type error elsewhere stops zod before the cross-field rules: run them on the broker alone
-    const b = BrokerConfig.safeParse(broker);
+    // (an unknown key in it is already reported; it must not hide the cross-field problems)
+    const b = BrokerConfig.strip().safeParse(broker);
     if (b.success) {
       for (const p of brokerProblems(b.data)) {
         const line = `${p.path.join('.')}: ${p.message}`;

@@ -68,6 +68,41 @@ describe('cloud configuration', () => {
     }
   });
 
+  it('reports a misspelt key with the other problems instead of ignoring it', async () => {
+    const dir = cleanup.dir(tempDir());
+    const passwordFile = writeText(dir, 'passwd', '');
+    writeText(dir, 'acl', '');
+    // `aclFle` ignored would start the broker without its ACL: every user could read everything
+    const file = writeText(
+      dir,
+      'cloud.yaml',
+      [
+        'brokr: {}',
+        'broker:',
+        `  passwordFile: ${passwordFile}`,
+        '  aclFle: acl',
+        '  mqttsPort: 8883',
+        'http:',
+        '  prot: 8081',
+        'tsdb:',
+        '  url: http://127.0.0.1:8428',
+        '  tokn: x',
+      ].join('\n'),
+    );
+    const err = await loadCloudConfig(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudError);
+    const message = (err as CloudError).message;
+    for (const part of [
+      '"brokr"',
+      '"aclFle"',
+      '"prot"',
+      '"tokn"',
+      'the TLS listener needs tlsCert and tlsKey',
+    ]) {
+      expect(message).toContain(part);
+    }
+  });
+
   it('refuses a configuration nobody could connect to', () => {
     const r = CloudConfig.safeParse({});
     expect(r.success).toBe(false);
