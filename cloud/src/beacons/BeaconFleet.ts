@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import pino from 'pino';
+import type { AllowlistRegistry } from './AllowlistPublisher.js';
 import { countSlots, monthRange, owedSlots, SLOT_MS, type SlotCount } from './Availability.js';
 import {
   assessBeacon,
@@ -64,6 +65,11 @@ export class BeaconFleet {
     this.rules = FleetRules.parse({ ...DEFAULT_FLEET_RULES, ...options.rules });
     this.#store = new FleetStore(db);
     this.#log = (options.logger ?? pino({ level: 'info' })).child({ name: 'cloud:beacons:fleet' });
+  }
+
+  /** The registry as the gateways' allowlists need it (`AllowlistPublisher`). */
+  get registry(): AllowlistRegistry {
+    return { gateways: () => this.#store.gatewayPlaces(), allowlist: () => this.#store.allowlist() };
   }
 
   /** Every registered beacon with its status at `now`. */

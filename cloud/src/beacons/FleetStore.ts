@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { AllowlistedBeacon } from '@releve/shared';
 import { BatteryBuckets } from './BatteryBuckets.js';
 import type { BeaconFacts, GatewayPlace, SightingFact, TelemetryFact } from './BeaconStatus.js';
 
@@ -82,6 +83,30 @@ export class FleetStore {
         )
         .get(beaconId) as BeaconRecord | undefined) ?? null
     );
+  }
+
+  /** Every registered beacon as the gateways' allowlist carries it (contract `AllowlistedBeacon`). */
+  allowlist(): AllowlistedBeacon[] {
+    const rows = this.db
+      .prepare(
+        `SELECT beacon_id, address, name, lat, lon, expected_interval_ms FROM beacons ORDER BY beacon_id`,
+      )
+      .all() as {
+      beacon_id: string;
+      address: string | null;
+      name: string;
+      lat: number;
+      lon: number;
+      expected_interval_ms: number | null;
+    }[];
+    return rows.map((r) => ({
+      beaconId: r.beacon_id,
+      address: r.address,
+      name: r.name,
+      lat: r.lat,
+      lon: r.lon,
+      ...(r.expected_interval_ms === null ? {} : { expectedIntervalMs: r.expected_interval_ms }),
+    }));
   }
 
   gatewayPlaces(): GatewayPlace[] {

@@ -1,0 +1,188 @@
+import {
+  type AllowlistedBeacon,
+  type BeaconAllowlistCommand,
+  decodeMessage,
+  encodeMessage,
+  filterFor,
+  MAX_PAYLOAD_BYTES,
+  topicFor,
+} from '@releve/shared';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import pino from 'pino';
+import type { GatewayPlace } from './BeaconStatus.js';
+import { distanceM } from './geo.js';
+
+/** The registry as the allowlists need it. */
+export interface AllowlistRegistry {
+  gateways(): GatewayPlace[];
+  /** Every registered beacon, as `AllowlistedBeacon` fields. */
+  allowlist(): AllowlistedBeacon[];
+}
+
+/** What a gateway holds (its retained command), as far as the cloud knows. */
+export interface PushedAllowlist {
+  version: number;
+  /** The beacons, serialised: equal text means nothing to push. */
+  content: string;
+}
+
+/** Most beacons one command may carry (`BeaconAllowlistCommand` schema). */
+const MAX_BEACONS = 10_000;
+/** Room for the command's header and the array's brackets. */
+const HEADER_BYTES = 200;
+
+/**
+ * The allowlist of one gateway: every registered beacon, so that every gateway in range
+ * reports it (the cloud's `moved` and distant-gateways clone rules compare what several
+ * gateways hear). Past the command's limits (10,000 beacons, 512 KiB) the nearest beacons
+ * win. Sorted by beacon id, so the same registry always gives the same text.
+ */
+export function allowlistFor(
+  gateway: GatewayPlace,
+  beacons: readonly AllowlistedBeacon[],
+): AllowlistedBeacon[] {
+  const byDistance = [...beacons].sort((a, b) => distanceM(gateway, a) - distanceM(gateway, b));
+  const kept: AllowlistedBeacon[] = [];
+  let bytes = HEADER_BYTES;
+  for (const b of byDistance) {
+    bytes += JSON.stringify(b).length + 1;
+    if (kept.length >= MAX_BEACONS || bytes > MAX_PAYLOAD_BYTES) break;
+    kept.push(b);
+  }
+  return kept.sort((a, b) => (a.beaconId < b.beaconId ? -1 : a.beaconId > b.beaconId ? 1 : 0));
+}
+
+/**
+ * The commands to publish: one per gateway whose allowlist differs from what it holds. The
+ * version is above the one in force and at least the Unix time in seconds (what other
+ * publishers, like the demo's dispatch desk, use), so a gateway never takes it for old.
+ */
+export function allowlistCommands(
+  registry: { gateways: GatewayPlace[]; beacons: AllowlistedBeacon[] },
+  pushed: ReadonlyMap<string, PushedAllowlist>,
+  now: Date,
+): { gatewayId: string; command: BeaconAllowlistCommand; content: string; left: number }[] {
+  const out = [];
+  for (const g of registry.gateways) {
+    const beacons = allowlistFor(g, registry.beacons);
+    const content = JSON.stringify(beacons);
+    const held = pushed.get(g.gatewayId);
+    if (held?.content === content) continue;
+    const version = Math.max((held?.version ?? 0) + 1, Math.floor(now.getTime() / 1000));
+    out.push({
+      gatewayId: g.gatewayId,
+      command: { version, issuedAt: now.toISOString(), beacons },
+      content,
+      left: registry.beacons.length - beacons.length,
+    });
+  }
+  return out;
+}
+
+export interface AllowlistPublisherOptions {
+  registry: AllowlistRegistry;
+  /** Broker URL and credentials of an in-process service (ingest role: writes `cmd/…`). */
+  connection: () => { url: string; username: string; password: string };
+  /** How often the registry is compared with what the gateways hold (default 60 s). */
+  everyMs?: number;
+  /** Wait after subscribing for the broker's retained commands before the first push (default 2 s). */
+  settleMs?: number;
+  clock?: () => Date;
+  logger?: Logger;
+}
+
+/**
+ * Pushes each registered gateway its allowlist (`…/gateways/{id}/cmd/allowlist`, QoS 1,
+ * retained, so a gateway gets it at every connect). A cloud feature: `start()` connects,
+ * reads the retained commands (what every gateway holds), then compares the registry with
+ * them every `everyMs` and publishes only what changed (a registry import, even by another
+ * process on the same store, is picked up at the next tick). Its MQTT client publishes
+ * commands only; the ingest's client consumes device events.
+ */
+export class AllowlistPublisher {
+  readonly name = 'beacon-allowlist';
+  readonly #o: AllowlistPublisherOptions;
+  readonly #log: Logger;
+  readonly #pushed = new Map<string, PushedAllowlist>();
+  #client: MqttClient | null = null;
+  #timers: NodeJS.Timeout[] = [];
+  #busy = false;
+
+  constructor(o: AllowlistPublisherOptions) {
+    this.#o = o;
+    this.#log = (o.logger ?? pino({ level: 'info' })).child({ name: 'cloud:beacons:allowlist' });
+  }
+
+  /** What each gateway holds, as far as this publisher knows. */
+  get pushed(): ReadonlyMap<string, PushedAllowlist> {
+    return this.#pushed;
+  }
+
+  async start(): Promise<void> {
+    if (this.#client) return;
+    const c = this.#o.connection();
+    const client = await mqtt.connectAsync(c.url, {
+      clientId: `releve-cloud-allowlist-${process.pid}`,
+      username: c.username || undefined,
+      password: c.password || undefined,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    });
+    this.#client = client;
+    client.on('message', (topic, payload) => this.#heldByGateway(topic, payload));
+    await client.subscribeAsync(filterFor('allowlist'), { qos: 1 });
+    const first = setTimeout(() => void this.sync(), this.#o.settleMs ?? 2000);
+    const every = setInterval(() => void this.sync(), this.#o.everyMs ?? 60_000);
+    first.unref();
+    every.unref();
+    this.#timers.push(first, every);
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers.splice(0)) clearTimeout(t);
+    const client = this.#client;
+    this.#client = null;
+    await client?.endAsync();
+  }
+
+  /** Publishes every allowlist that differs from what its gateway holds; returns how many. */
+  async sync(now: Date = (this.#o.clock ?? (() => new Date()))()): Promise<number> {
+    const client = this.#client;
+    if (!client?.connected || this.#busy) return 0;
+    this.#busy = true;
+    try {
+      const r = this.#o.registry;
+      const todo = allowlistCommands({ gateways: r.gateways(), beacons: r.allowlist() }, this.#pushed, now);
+      for (const t of todo) {
+        await client.publishAsync(topicFor('allowlist', t.gatewayId), encodeMessage('allowlist', t.command), {
+          qos: 1,
+          retain: true,
+        });
+        this.#pushed.set(t.gatewayId, { version: t.command.version, content: t.content });
+        const log = { gatewayId: t.gatewayId, version: t.command.version, beacons: t.command.beacons.length };
+        if (t.left > 0) this.#log.warn({ ...log, left: t.left }, 'allowlist full: farthest beacons left out');
+        else this.#log.info(log, 'allowlist pushed');
+      }
+      return todo.length;
+    } catch (e) {
+      this.#log.error({ err: e }, 'allowlist push failed; retried at the next tick');
+      return 0;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** A retained (or our own) allowlist command: remember what that gateway holds. */
+  #heldByGateway(topic: string, payload: Buffer): void {
+    if (payload.length === 0) return;
+    const r = decodeMessage(topic, payload);
+    if (!r.ok || r.topic.kind !== 'allowlist') return;
+    const m = r.message as BeaconAllowlistCommand;
+    const held = this.#pushed.get(r.topic.deviceId);
+    if (held && held.version >= m.version) return;
+    this.#pushed.set(r.topic.deviceId, { version: m.version, content: JSON.stringify(m.beacons) });
+  }
+}
