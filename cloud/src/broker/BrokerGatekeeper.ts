@@ -98,12 +98,17 @@ export class BrokerGatekeeper {
     }
   }
 
-  /** The aedes hooks. */
   /** `trucks` or `gateways` when the id is a device's (its ACL lets it write its own topics). */
   deviceClassOf(id: string): 'trucks' | 'gateways' | null {
     return this.policy.deviceClassOf(id);
   }
 
+  /** The username a client authenticated with (null: anonymous, or not authenticated yet). */
+  usernameOf(client: Client): string | null {
+    return this.access.get(client)?.username ?? null;
+  }
+
+  /** The aedes hooks. */
   hooks(): Required<
     Pick<
       AedesOptions,

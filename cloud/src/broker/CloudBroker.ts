@@ -156,8 +156,12 @@ export class CloudBroker {
       ...this.countInFlight(hooks),
       ...(this.persistence ? { persistence: this.persistence } : {}),
     });
+    // also where aedes refuses a PUBLISH itself (`+`/`#` in the topic, too many levels)
     aedes.on('clientError', (client: Client, err: Error) =>
-      this.log.info({ clientId: client.id, err: err.message }, 'client error; connection closed'),
+      this.log.info(
+        { clientId: client.id, username: this.gatekeeper.usernameOf(client), err: err.message },
+        'client error; connection closed',
+      ),
     );
     aedes.on('connectionError', (client: Client, err: Error) =>
       this.log.info({ clientId: client.id, err: err.message }, 'connection error before CONNECT completed'),

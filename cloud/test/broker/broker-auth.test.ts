@@ -128,6 +128,36 @@ describe.skipIf(!hasPasswd)('broker authentication and authorisation', () => {
     ).toBe(true);
   });
 
+  it('closes a connection publishing a $SYS or wildcard topic, logged with client id and username', async () => {
+    const ingest = cleanup.client(await connectOk(url, device('ingest')));
+    const got = collect(ingest);
+    await ingest.subscribeAsync('releve/v1/trucks/#', { qos: 1 });
+    // `$SYS` is refused by the ACL check, `+`/`#` by aedes itself (its clientError event)
+    for (const topic of ['$SYS/broker/uptime', 'releve/v1/trucks/+/lifts', 'releve/v1/trucks/truck-a/#']) {
+      const since = records.length;
+      const c = cleanup.client(await connectOk(url, device('truck-a')));
+      const closed = new Promise<void>((r) => c.once('close', () => r()));
+      c.publish(topic, 'escape', { qos: 1 }, () => {});
+      await closed;
+      const logged = await waitFor(() =>
+        records
+          .slice(since)
+          .find(
+            (l) =>
+              l.clientId === 'truck-a' &&
+              l.username === 'truck-a' &&
+              String(l.msg).endsWith('connection closed') &&
+              (l.topic === topic || String(l.err).endsWith('is not allowed in PUBLISH')),
+          ),
+      );
+      expect(logged).toBeDefined();
+    }
+    const honest = cleanup.client(await connectOk(url, device('truck-a')));
+    await honest.publishAsync('releve/v1/trucks/truck-a/lifts', 'after escapes', { qos: 1 });
+    await waitFor(() => got.find((m) => m.payload === 'after escapes'));
+    expect(got.map((m) => m.payload)).toEqual(['after escapes']);
+  });
+
   it("refuses a subscription to another device's cmd topic with SUBACK 0x80, grants its own", async () => {
     const c = cleanup.client(await connectOk(url, device('truck-a')));
     const own = await c.subscribeAsync('releve/v1/trucks/truck-a/cmd/#', { qos: 1 });
