@@ -7,7 +7,13 @@
  * or written to disk, by address or by hash. Its address lives in memory only (noble's cache,
  * purged; the footfall set, salted, dropped every window).
  */
-import type { AlertKind, BeaconAllowlistCommand, GatewayConfigCommand, GatewayHealth } from '@releve/shared';
+import type {
+  AlertKind,
+  AllowlistedBeacon,
+  BeaconAllowlistCommand,
+  GatewayConfigCommand,
+  GatewayHealth,
+} from '@releve/shared';
 import {
   beaconIdOf,
   type BleFrameErrorCode,
@@ -325,7 +331,9 @@ export class BeaconGateway {
       const entry = this.allowlist.get(id);
       if (!entry) continue;
       const old = this.#trackers.get(id);
-      next.set(id, !force && old && old.entry === entry ? old : new BeaconTracker(entry, settings));
+      // The cloud pushes its allowlist again (new version) with unchanged beacons: their
+      // trackers keep the current window, the smoothed RSSI and the TLM history.
+      next.set(id, !force && old && sameEntry(old.entry, entry) ? old : new BeaconTracker(entry, settings));
     }
     this.#trackers = next;
   }
@@ -379,4 +387,17 @@ export class BeaconGateway {
       detail,
     });
   }
+}
+
+/** Two allowlist entries that say the same (the cloud sends new objects with every version). */
+function sameEntry(a: AllowlistedBeacon, b: AllowlistedBeacon): boolean {
+  return (
+    a === b ||
+    (a.beaconId === b.beaconId &&
+      a.address === b.address &&
+      a.name === b.name &&
+      a.lat === b.lat &&
+      a.lon === b.lon &&
+      a.expectedIntervalMs === b.expectedIntervalMs)
+  );
 }

@@ -233,6 +233,27 @@ describe('beacon gateway on simulated air', () => {
   });
 });
 
+describe('the allowlist pushed again', () => {
+  it('an identical allowlist with a new version keeps the window, RSSI and TLM history of each beacon', async () => {
+    const list = [allowed(ED, 'C0:FF:EE:00:00:02', { expectedIntervalMs: 1000 })];
+    h = new GatewayHarness({ allowlist: list, lossRate: 0 });
+    h.field.addBeacon(eddystone('C0:FF:EE:00:00:02', { tlmEvery: 6 }));
+    await h.start();
+    await h.run(25_000);
+    // The cloud pushes the same beacons again (a restart, another registry change) mid-window.
+    h.allow(
+      list.map((b) => ({ ...b })),
+      2,
+    );
+    await h.run(5_000);
+    expect(h.gateway.allowlist.version).toBe(2);
+    const third = h.published('sightings')[2]?.beacons[0];
+    expect(third?.count).toBeGreaterThanOrEqual(9);
+    // One TLM in the window after the push: its rate needs the TLM before it.
+    expect(h.published('telemetry').at(-1)?.advRateHz).not.toBeNull();
+  });
+});
+
 describe('settings from the cloud and a gateway that hears nothing', () => {
   it('GatewayConfigCommand changes the batch window and turns footfall on; older versions are ignored', async () => {
     h = new GatewayHarness({ allowlist: [allowed(IB, 'C0:FF:EE:00:00:01')] });
