@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { commandService, requireService, waitFor } from '@releve/shared/testing/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceAclSection, roleAclSection } from '../../src/broker/AclSections.js';
@@ -173,6 +173,47 @@ describe.skipIf(!hasPasswd)('broker authentication and authorisation', () => {
       .then(() => [] as number[])
       .catch((e: { packet?: { granted: number[] } }) => e.packet?.granted ?? []);
     expect(cross).toEqual([128]);
+  });
+
+  it('applies ACL pattern lines: %u and %c become the username and client id', async () => {
+    const patterns = await startBroker({
+      passwordFile: files.passwordFile,
+      aclFile: writeText(
+        dirname(files.aclFile),
+        'acl-patterns',
+        [
+          roleAclSection('ingest', 'ingest'),
+          'pattern write releve/v1/trucks/%u/lifts',
+          'pattern read releve/v1/trucks/%c/cmd/#',
+        ].join('\n'),
+      ),
+    });
+    cleanup.add(() => patterns.broker.stop());
+    const ingest = cleanup.client(await connectOk(patterns.url, device('ingest')));
+    const got = collect(ingest);
+    await ingest.subscribeAsync('releve/v1/trucks/+/lifts', { qos: 1 });
+    // a pattern granting writes under %u makes truck-a a device: client id = username
+    expect(await tryConnect(patterns.url, { ...device('truck-a'), clientId: 'elsewhere' })).toMatchObject({
+      ok: false,
+      returnCode: 2,
+    });
+    const a = cleanup.client(await connectOk(patterns.url, device('truck-a')));
+    const subscribe = (filter: string) =>
+      a
+        .subscribeAsync(filter, { qos: 1 })
+        .then((g) => g.map((x) => x.qos))
+        .catch((e: { packet?: { granted: number[] } }) => e.packet?.granted ?? []);
+    expect(await subscribe('releve/v1/trucks/truck-a/cmd/#')).toEqual([1]);
+    expect(await subscribe('releve/v1/trucks/truck-b/cmd/#')).toEqual([128]);
+    await a.publishAsync('releve/v1/trucks/truck-a/lifts', 'own', { qos: 1 });
+    await waitFor(() => got.find((m) => m.payload === 'own'));
+    const closed = new Promise<void>((r) => a.once('close', () => r()));
+    a.publish('releve/v1/trucks/truck-b/lifts', 'forged', { qos: 1 });
+    await closed;
+    const b = cleanup.client(await connectOk(patterns.url, device('truck-b')));
+    await b.publishAsync('releve/v1/trucks/truck-b/lifts', 'b own', { qos: 1 });
+    await waitFor(() => got.find((m) => m.payload === 'b own'));
+    expect(got.map((m) => m.payload)).toEqual(['own', 'b own']);
   });
 
   it('refuses a last will on a topic the client may not write (return code 5)', async () => {
