@@ -392,13 +392,31 @@ export class BleScanner {
         return false;
       };
       const onState = (state: string) => {
-        if (check(state)) {
-          cancel();
-          noble.removeListener('stateChange', onState);
-        }
+        if (check(state)) done();
+      };
+      // noble opens the adapter on the first 'stateChange' listener, inside a try/catch that
+      // turns a failure (bindRaw: ENODEV, no hci<n>) into a 'warning' and leaves the state
+      // 'unknown' for ever (lib/noble.js, 1.9.2-26): without this the cause would be lost and
+      // the gateway would wait for the power-on timeout.
+      const onWarning = (message: unknown) => {
+        done();
+        this.#state = 'no-adapter';
+        reject(
+          new EdgeError(
+            EdgeErrorCode.BleNoAdapter,
+            `the adapter could not be opened (noble: ${String(message)}): plug one in, or pick another ` +
+              'with NOBLE_HCI_DEVICE_ID=<n> (scanner.hciDeviceId); check `hciconfig -a`',
+          ),
+        );
+      };
+      const done = () => {
+        cancel();
+        noble.removeListener('stateChange', onState);
+        noble.removeListener('warning', onWarning);
       };
       const cancel = this.#o.clock.after(this.#o.powerOnTimeoutMs ?? 10_000, () => {
         noble.removeListener('stateChange', onState);
+        noble.removeListener('warning', onWarning);
         this.#state = 'no-adapter';
         reject(
           new EdgeError(
@@ -408,12 +426,10 @@ export class BleScanner {
           ),
         );
       });
+      noble.on('warning', onWarning);
       noble.on('stateChange', onState);
       // Reading `state` initialises the binding when nobody listened before.
-      if (check(noble.state)) {
-        cancel();
-        noble.removeListener('stateChange', onState);
-      }
+      if (check(noble.state)) done();
     });
   }
 }

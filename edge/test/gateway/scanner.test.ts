@@ -189,6 +189,29 @@ describe('BleScanner without a usable adapter', () => {
     await expect(scanner.start()).rejects.toThrow(/NOBLE_HCI_DEVICE_ID/);
   });
 
+  it('an adapter noble cannot open (ENODEV: no hci<n>): ble-no-adapter at once, with the cause', async () => {
+    const clock = new VirtualClock();
+    const binding = new SimulatedHciBinding();
+    binding.init = () => {
+      throw Object.assign(new Error('ENODEV, No such device'), { code: 'ENODEV' });
+    };
+    const scanner = new BleScanner({
+      clock,
+      noble: createNoble(binding) as NobleLike,
+      onReport: () => {},
+      logger: silent,
+    });
+    const err = await scanner.start().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(EdgeError);
+    expect((err as EdgeError).code).toBe(EdgeErrorCode.BleNoAdapter);
+    expect((err as EdgeError).message).toContain('ENODEV');
+    expect((err as EdgeError).message).toContain('NOBLE_HCI_DEVICE_ID');
+    expect(scanner.state).toBe('no-adapter');
+  });
+
   it('an adapter that never powers on times out with ble-no-adapter', async () => {
     const { clock, scanner } = setup('poweredOff');
     const started = scanner.start();
