@@ -40,8 +40,8 @@ export const RouteStop = z.object({
   tagId: z.string().max(32).nullable().describe('Canonical tag id of the bin, when known'),
   volumeL: z.number().int().positive().describe('Bin volume (EN 840: 120…1100 L)'),
   expectedWeightG: Grams.nonnegative().describe('Typical net weight for this bin (history), grams'),
-  lat: z.number().min(-90).max(90).optional(),
-  lon: z.number().min(-180).max(180).optional(),
+  lat: z.number().min(-90).max(90).optional().describe('Latitude, decimal degrees WGS 84'),
+  lon: z.number().min(-180).max(180).optional().describe('Longitude, decimal degrees WGS 84'),
 });
 export type RouteStop = z.infer<typeof RouteStop>;
 
@@ -50,7 +50,10 @@ export const RouteCommand = z
   .object({
     ...CommandHeader,
     routeId: z.string().min(1).max(64),
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .describe("Collection day, YYYY-MM-DD: a calendar day in the authority's time zone, not UTC"),
     looseDensityKgM3: z
       .number()
       .positive()
@@ -79,8 +82,8 @@ export const AllowlistedBeacon = z.object({
   beaconId: BeaconId,
   address: BleAddress.nullable().describe('Expected address; null for beacons with rotating addresses'),
   name: z.string().max(100),
-  lat: z.number().min(-90).max(90),
-  lon: z.number().min(-180).max(180),
+  lat: z.number().min(-90).max(90).describe('Latitude, decimal degrees WGS 84'),
+  lon: z.number().min(-180).max(180).describe('Longitude, decimal degrees WGS 84'),
   expectedIntervalMs: z.number().int().positive().optional(),
 });
 export type AllowlistedBeacon = z.infer<typeof AllowlistedBeacon>;
