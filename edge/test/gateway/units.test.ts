@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '@releve/firmware-sim/beacons/index';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { decodeHexToJson } from '../../src/cli/releve-gateway.js';
 import { BeaconTracker } from '../../src/gateway/BeaconTracker.js';
 import { logDistanceM, proximityZone } from '../../src/gateway/distance.js';
@@ -141,6 +142,23 @@ describe('gateway configuration', () => {
     ]) {
       expect(problems.some((p) => p.startsWith(where))).toBe(true);
     }
+  });
+});
+
+describe('deploy/gateway', () => {
+  const deploy = join(import.meta.dirname, '../../../deploy/gateway');
+  it('the example config passes the schema; the unit checks it, runs it, keeps its dataDir, grants CAP_NET_RAW', () => {
+    const example = parseYaml(readFileSync(join(deploy, 'gateway.example.yaml'), 'utf8')) as {
+      dataDir: string;
+    };
+    const r = checkGatewayConfig(example, {});
+    expect(r.ok ? [] : r.problems).toEqual([]);
+    const unit = readFileSync(join(deploy, 'releve-gateway.service'), 'utf8');
+    const bin = '/opt/releve/edge/bin/releve-gateway.js';
+    expect(unit).toContain(`\nExecStartPre=${bin} check-config /etc/releve/gateway.yaml\n`);
+    expect(unit).toContain(`\nExecStart=${bin} run --config /etc/releve/gateway.yaml\n`);
+    expect(unit).toMatch(/^AmbientCapabilities=.*\bCAP_NET_RAW\b/m);
+    expect(example.dataDir).toBe(`/var/lib/${/^StateDirectory=(\S+)$/m.exec(unit)?.[1]}`);
   });
 });
 
