@@ -51,10 +51,15 @@ async function choosePort(host: string, wanted: number, what: string, notes: str
   return 0;
 }
 
-/** `releve-cloud demo` (what `npm start` runs): the cloud on embedded defaults with sample credentials. */
+/**
+ * `releve-cloud demo`: the cloud alone on embedded defaults with sample credentials (`npm start`
+ * runs the whole system instead: `releve-sim demo`, which provisions and starts its own cloud).
+ */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('run the cloud with sample credentials in .data/demo (what `npm start` runs)')
+    .description(
+      'run the cloud alone with sample credentials in .data/demo (`npm start` runs the whole system)',
+    )
     .option('--data-dir <dir>', 'data directory', '.data/demo')
     .option('--mqtt-port <port>', 'preferred MQTT port', integer, 1883)
     .option('--ws-port <port>', 'preferred MQTT over WebSocket port', integer, 8083)
