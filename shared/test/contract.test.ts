@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   decodeMessage,
   deviceToCloudFilters,
@@ -58,6 +59,26 @@ describe('topic tree', () => {
     const filters = deviceToCloudFilters();
     expect(filters).toContain('releve/v1/trucks/+/lifts');
     expect(filters.some((f) => f.includes('/cmd/'))).toBe(false);
+  });
+});
+
+describe('events', () => {
+  it('every device → cloud event carries id, seq, ts and the device id; retained states need none', () => {
+    const events = Object.entries(MESSAGES).filter(([, m]) => m.direction === 'device-to-cloud');
+    expect(events.length).toBeGreaterThan(0);
+    for (const [kind, m] of events) {
+      const schema = z.toJSONSchema(m.schema, { io: 'input' }) as {
+        required?: string[];
+        properties?: Record<string, { format?: string; type?: string; pattern?: string }>;
+      };
+      const required = schema.required ?? [];
+      expect(required, kind).toContain(m.deviceField);
+      if (m.retained) continue;
+      expect(required, kind).toEqual(expect.arrayContaining(['id', 'seq', 'ts']));
+      expect(schema.properties?.id?.format, `${kind}.id`).toBe('uuid');
+      expect(schema.properties?.seq?.type, `${kind}.seq`).toBe('integer');
+      expect(schema.properties?.ts?.pattern, `${kind}.ts`).toContain('\\.\\d{3}Z');
+    }
   });
 });
 
