@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LiftEvent } from '@releve/shared';
 import { commandService, requireService } from '@releve/shared/testing/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,43 @@ describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => 
     expect(await citizen.locator('#household-name').textContent()).toContain('Famille Dupont');
     expect(await citizen.locator('#household-so-far').textContent()).toBe(eurFr(s.charge.soFarCents));
     await browser.screenshot(citizen, 'household-from-link');
+  });
+
+  it('says once what went wrong while billing cannot run, however many lifts arrive, and clears it when it can again', async () => {
+    const tariffFile = join(cloud.dir, 'tariff.json');
+    const tariff = readFileSync(tariffFile);
+    // a tariff file broken by hand: billing refuses every run until it is fixed
+    const rewrite = (text: string | Buffer, secondsAhead: number) => {
+      writeFileSync(tariffFile, text);
+      const at = new Date(Date.now() + secondsAhead * 1000);
+      utimesSync(tariffFile, at, at); // a new mtime even within the file system's time resolution
+    };
+    rewrite('plans: {}\n', 10);
+    try {
+      const page = await browser.signIn(cloud.url, cloud.tokenOf.billing);
+      const errors = page.locator('#app > .error[role="alert"]');
+      await expect.poll(() => errors.count()).toBe(1);
+      let runs = 0;
+      page.on('response', (r) => {
+        if (r.url().includes('/api/v1/billing/periods/')) runs += 1;
+      });
+      await page.locator('#live-state[data-state="live.on"]').waitFor();
+      // each lift reruns the period (coalesced over a second), and each run fails
+      await cloud.send('lift', 'truck-01', [h1Lift(60, '2026-06-16T08:00:00.000Z', 11_000)]);
+      await expect.poll(() => runs, { timeout: 20_000 }).toBeGreaterThan(0);
+      const first = runs;
+      await cloud.send('lift', 'truck-01', [h1Lift(61, '2026-06-17T08:00:00.000Z', 11_500)]);
+      await expect.poll(() => runs, { timeout: 20_000 }).toBeGreaterThan(first);
+      expect(await errors.count()).toBe(1);
+      expect(await errors.textContent()).toContain('Erreur');
+
+      rewrite(tariff, 20);
+      await cloud.send('lift', 'truck-01', [h1Lift(62, '2026-06-18T08:00:00.000Z', 12_500)]);
+      await expect.poll(() => errors.count(), { timeout: 20_000 }).toBe(0);
+      expect(await page.locator('#amount').textContent()).toMatch(/€/);
+    } finally {
+      rewrite(tariff, 30);
+    }
   });
 
   it('is not a dispatcher page', async () => {

@@ -252,15 +252,20 @@ export function startOfLocalDay(now = new Date()) {
   return new Date(`${day}T00:00:00.000Z`);
 }
 
-/** Shows an error in the page's alert region. */
+/**
+ * Shows an error at the top of `container`: one message at a time, so a page that keeps
+ * failing (every live event reloads it) says so once, with the latest error.
+ */
 export function showError(container, err) {
-  container.prepend(
-    h(
-      'p',
-      { class: 'error', role: 'alert' },
-      `${t('state.error')} ${err instanceof Error ? err.message : err}`,
-    ),
-  );
+  const text = `${t('state.error')} ${err instanceof Error ? err.message : err}`;
+  const shown = container.querySelector(':scope > [data-page-error]');
+  if (shown) shown.textContent = text;
+  else container.prepend(h('p', { class: 'error', role: 'alert', 'data-page-error': true }, text));
+}
+
+/** Removes the message of {@link showError} once the page loaded again. */
+export function clearError(container) {
+  container.querySelector(':scope > [data-page-error]')?.remove();
 }
 
 /** Calls `fn` at most once per `ms` (coalesces bursts of live events into one reload). */

@@ -5,6 +5,7 @@
 import { lineChart } from '../charts.js';
 import {
   api,
+  clearError,
   clock,
   coalesce,
   config,
@@ -48,6 +49,7 @@ async function load() {
   gateways = g.items;
   alerts = a.items;
   render();
+  clearError(app);
 }
 
 const statusText = (s) => (hasString(`status.${s}`) ? t(`status.${s}`) : s);

@@ -6,6 +6,7 @@
 import { barChart } from '../charts.js';
 import {
   api,
+  clearError,
   coalesce,
   dateTime,
   euros,
@@ -50,6 +51,7 @@ async function load() {
   renderTotals(run, closed);
   renderReview(review.items);
   renderExports(run, closed);
+  clearError(app);
 }
 
 function renderForm() {

@@ -7,6 +7,7 @@ import { lineChart } from '../charts.js';
 import {
   api,
   apiAll,
+  clearError,
   clock,
   config,
   fill,
@@ -52,6 +53,7 @@ async function load() {
   for (const tr of list.items) trucks.set(tr.truckId, tr);
   lifts = today;
   render();
+  clearError(app);
 }
 
 function adviceText(advice) {
