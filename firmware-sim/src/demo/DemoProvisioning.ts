@@ -5,10 +5,12 @@ import { ApiTokenStore } from '@releve/cloud/auth/ApiTokenStore';
 import type { Role } from '@releve/cloud/auth/roles';
 import { deviceAclSection, roleAclSection } from '@releve/cloud/broker/AclSections';
 import { addCredential } from '@releve/cloud/cli/credentialCommands';
+import { CitizenLinks } from '@releve/cloud/billing/CitizenLinks';
 import { importRegistry } from '@releve/cloud/registry/registryCommand';
 import { STORE_FILE } from '@releve/cloud/store/Store';
 import type { DemoFleet } from './DemoFleet.js';
-import { registryCsv } from './DemoRegistry.js';
+import { registryCsv, sampleHousehold } from './DemoRegistry.js';
+import { demoTariff } from './DemoTariff.js';
 
 /** Secrets of the demo, kept (mode 0600) in the data directory so a second run reuses them. */
 export interface DemoCredentials {
@@ -35,6 +37,10 @@ export class DemoLayout {
   get aclFile(): string {
     return join(this.cloudDir, 'acl');
   }
+  /** The cloud's tariff plan (billing.tariffFile). */
+  get tariffFile(): string {
+    return join(this.cloudDir, 'tariff.json');
+  }
   get registryDir(): string {
     return join(this.root, 'registry');
   }
@@ -55,8 +61,9 @@ export class DemoLayout {
 /**
  * Creates what the cloud needs before it starts, the way an operator would with the CLI: MQTT
  * credentials of every device and of the dispatch user (the cloud's `device add` / `user add`
- * logic: `$7$` lines and ACL sections from the contract), one API token per role, and the
- * registry imported from CSV files. Credentials are made once per data directory.
+ * logic: `$7$` lines and ACL sections from the contract), one API token per role, the
+ * registry imported from CSV files, and the tariff plan billing runs on. Credentials are made
+ * once per data directory.
  */
 export async function provisionCloud(
   layout: DemoLayout,
@@ -111,7 +118,24 @@ export async function provisionCloud(
     paths[kind] = path;
   }
   await importRegistry(layout.cloudDir, paths);
+  await writeFile(layout.tariffFile, `${JSON.stringify(demoTariff(since), null, 2)}\n`);
   return creds;
+}
+
+/**
+ * The path of the personal statement link of the demo's sample household (`/household/<secret>`,
+ * what the billing office's "create the link" button gives), with the household's name; made
+ * with the cloud's own key (`CitizenLinks`, in the cloud's data directory). Null when no round
+ * has an individual bin.
+ */
+export function sampleCitizenLink(
+  layout: DemoLayout,
+  fleet: DemoFleet,
+): { path: string; name: string } | null {
+  const household = sampleHousehold(fleet);
+  if (!household) return null;
+  const token = new CitizenLinks(layout.cloudDir).tokenFor(household.householdId);
+  return { path: `/household/${token}`, name: household.name };
 }
 
 async function loadCredentials(layout: DemoLayout): Promise<DemoCredentials> {

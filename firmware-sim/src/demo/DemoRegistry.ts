@@ -23,32 +23,58 @@ function csv(header: string[], rows: (string | number)[][]): string {
   return `${[header, ...rows].map((r) => r.map(cell).join(';')).join('\n')}\n`;
 }
 
+/** A registered bin of the fleet: `n` names it (truck-index), `index` counts from 1 in its round. */
+interface RegisteredBin {
+  bin: RouteBin & { tagId: string };
+  index: number;
+  n: string;
+}
+
+/** Every bin of the fleet's rounds that the registry knows (tagged, not meant to be unknown). */
+function* registeredBins(fleet: DemoFleet): Generator<RegisteredBin> {
+  for (const [t, truck] of fleet.trucks.entries()) {
+    let index = 0;
+    for (const stop of truck.route.stops) {
+      if (stop.type !== 'bin') continue;
+      index += 1;
+      const tagId = stop.tagId;
+      if (!tagId || isUnregisteredBin(index)) continue;
+      yield { bin: { ...stop, tagId }, index, n: `${t + 1}-${String(index).padStart(4, '0')}` };
+    }
+  }
+}
+
+const isCollective = (bin: RouteBin) => bin.volumeL > 360;
+const householdName = (b: RegisteredBin) => `Famille ${FIRST_NAMES[b.index % FIRST_NAMES.length]} ${b.n}`;
+
+/**
+ * The household of the first individual bin of the first round (its lifts come first): the
+ * one whose personal statement link the demo prints. Null when no round has one.
+ */
+export function sampleHousehold(fleet: DemoFleet): { householdId: string; name: string } | null {
+  for (const b of registeredBins(fleet))
+    if (!isCollective(b.bin)) return { householdId: `hh-${b.n}`, name: householdName(b) };
+  return null;
+}
+
 /** The registry CSV texts of a fleet; households moved in on `since` (YYYY-MM-DD). */
 export function registryCsv(fleet: DemoFleet, since: string): RegistryCsv {
   const accounts: (string | number)[][] = [];
   const buildings: (string | number)[][] = [];
   const households: (string | number)[][] = [];
   const bins: (string | number)[][] = [];
-  fleet.trucks.forEach((truck, t) => {
-    let index = 0;
-    for (const stop of truck.route.stops) {
-      if (stop.type !== 'bin') continue;
-      index += 1;
-      const bin: RouteBin = stop;
-      if (!bin.tagId || isUnregisteredBin(index)) continue;
-      const n = `${t + 1}-${String(index).padStart(4, '0')}`;
-      const street = `${index} ${STREETS[index % STREETS.length]}, 34150 Gignac`;
-      if (bin.volumeL > 360) {
-        accounts.push([`syndic-${n}`, 'building-manager', `Syndic résidence ${n}`, street, '']);
-        buildings.push([`bld-${n}`, `Résidence ${n}`, street, 12, `syndic-${n}`]);
-        bins.push([`bin-${n}`, bin.tagId, bin.volumeL, '', `bld-${n}`, since, '']);
-      } else {
-        const name = `Famille ${FIRST_NAMES[index % FIRST_NAMES.length]} ${n}`;
-        households.push([`hh-${n}`, name, street, '', 1 + (index % 5), since, '', '']);
-        bins.push([`bin-${n}`, bin.tagId, bin.volumeL, `hh-${n}`, '', since, '']);
-      }
+  for (const b of registeredBins(fleet)) {
+    const { bin, index, n } = b;
+    const street = `${index} ${STREETS[index % STREETS.length]}, 34150 Gignac`;
+    if (isCollective(bin)) {
+      accounts.push([`syndic-${n}`, 'building-manager', `Syndic résidence ${n}`, street, '']);
+      buildings.push([`bld-${n}`, `Résidence ${n}`, street, 12, `syndic-${n}`]);
+      bins.push([`bin-${n}`, bin.tagId, bin.volumeL, '', `bld-${n}`, since, '']);
+    } else {
+      households.push([`hh-${n}`, householdName(b), street, '', 1 + (index % 5), since, '', '']);
+      bins.push([`bin-${n}`, bin.tagId, bin.volumeL, `hh-${n}`, '', since, '']);
     }
-  });
+  }
   return {
     accounts: csv(['account_id', 'kind', 'name', 'address', 'email'], accounts),
     buildings: csv(['building_id', 'name', 'address', 'dwellings', 'manager_account_id'], buildings),

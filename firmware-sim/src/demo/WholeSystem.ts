@@ -3,7 +3,13 @@ import { join, resolve } from 'node:path';
 import { acceptsTcp } from '@releve/shared/net/tcp';
 import { AgentProcesses, BINS } from './AgentProcesses.js';
 import { type DemoFleet, type DemoGateway, type DemoTruck, demoFleet } from './DemoFleet.js';
-import { type DemoCredentials, DemoLayout, DISPATCH_USER, provisionCloud } from './DemoProvisioning.js';
+import {
+  type DemoCredentials,
+  DemoLayout,
+  DISPATCH_USER,
+  provisionCloud,
+  sampleCitizenLink,
+} from './DemoProvisioning.js';
 import { DispatchDesk } from './DispatchDesk.js';
 import { LeftoverAgents } from './LeftoverAgents.js';
 import { choosePort } from './ports.js';
@@ -37,6 +43,8 @@ export interface WholeSystemEndpoints {
   httpServed: boolean;
   cabUrls: Record<string, string>;
   credentials: DemoCredentials;
+  /** A household's personal statement link (a secret, like the credentials), and whose it is. */
+  citizen: { url: string; name: string } | null;
   notes: string[];
   dataDir: string;
   logDir: string;
@@ -115,17 +123,20 @@ export class WholeSystem {
       () => true,
       () => false,
     );
+    const httpUrl = `http://${HOST}:${httpPort}/`;
+    const citizen = sampleCitizenLink(layout, fleet);
     const endpoints: WholeSystemEndpoints = {
       mqttUrl,
-      httpUrl: `http://${HOST}:${httpPort}/`,
+      httpUrl,
       httpServed,
       cabUrls,
       credentials,
+      citizen: citizen && { url: new URL(citizen.path, httpUrl).href, name: citizen.name },
       notes,
       dataDir: layout.root,
       logDir: layout.logDir,
     };
-    const { credentials: _secrets, ...shown } = endpoints;
+    const { credentials: _secrets, citizen: _link, ...shown } = endpoints;
     await writeFile(join(layout.root, 'endpoints.json'), `${JSON.stringify(shown, null, 2)}\n`);
     return endpoints;
   }
@@ -147,6 +158,7 @@ export class WholeSystem {
             aclFile: layout.aclFile,
           },
           http: { host: HOST, port: httpPort },
+          billing: { tariffFile: layout.tariffFile },
         },
         null,
         2,

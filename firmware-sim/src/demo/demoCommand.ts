@@ -41,6 +41,9 @@ export function banner(e: WholeSystemEndpoints, system: WholeSystem, speed: numb
       .join('   ')}`,
     `  Tokens (log in at ${e.httpUrl}login, or header "Authorization: Bearer <token>" for the API):`,
     ...DEMO_ROLES.map((r) => `    ${r.padEnd(16)} ${e.credentials.tokens[r] ?? '?'}`),
+    ...(e.citizen
+      ? [`  Citizen page   ${e.citizen.url}   (${e.citizen.name}: no login, the link is the key)`]
+      : []),
     `  Trucks         ${fleet.trucks.map((t) => t.truckId).join(', ')}: ${bins} bins each, unloading when the cab screen says so (releve-truck on socat ptys)`,
     `  Gateways       ${fleet.gateways.map((g) => g.gatewayId).join(', ')}: ${fleet.beacons.length} beacons (three low on battery, one silent, one cloned) (releve-gateway --simulate)`,
     `  Data and logs  ${e.dataDir}   (logs in ${e.logDir}, secrets in credentials.json)`,

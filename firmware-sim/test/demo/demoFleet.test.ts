@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { validateTariffPlan } from '@releve/cloud/billing/TariffPlan';
 import { RegistryImport } from '@releve/cloud/registry/RegistryImport';
 import { Store } from '@releve/cloud/store/Store';
 import { AllowlistedBeacon, RouteCommand } from '@releve/shared';
@@ -8,7 +9,8 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoFleet, isUnregisteredBin } from '../../src/demo/DemoFleet.js';
-import { registryCsv } from '../../src/demo/DemoRegistry.js';
+import { registryCsv, sampleHousehold } from '../../src/demo/DemoRegistry.js';
+import { demoTariff } from '../../src/demo/DemoTariff.js';
 import { routeCommandOf } from '../../src/truck/RouteFile.js';
 
 const dirs: string[] = [];
@@ -43,6 +45,14 @@ describe('the demo fleet', () => {
           expect(tags.has(stop.tagId), `${truck.truckId} bin ${index}`).toBe(!isUnregisteredBin(index));
         }
       }
+      // the household whose statement link the demo prints is registered, with a bin of its own
+      const sample = sampleHousehold(fleet);
+      expect(sample).not.toBeNull();
+      const bins = store.db
+        .prepare('SELECT count(*) FROM bins WHERE account_id = ?')
+        .pluck()
+        .get(sample?.householdId);
+      expect(bins).toBe(1);
     } finally {
       store.close();
     }
@@ -58,6 +68,13 @@ describe('the demo fleet', () => {
       expect(RouteCommand.safeParse(routeCommandOf(t.route, 1)).success).toBe(true);
     for (const b of fleet.beacons) expect(AllowlistedBeacon.safeParse(b).success).toBe(true);
     expect(fleet.beacons.filter((b) => b.simulated === 'silent').map((b) => b.gateways)).toEqual([['gw-02']]);
+  });
+
+  it('bills on a valid tariff plan in force from the day the households moved in', () => {
+    const r = validateTariffPlan(demoTariff('2026-01-01'));
+    expect(r.ok).toBe(true);
+    for (const plan of ['household', 'business'] as const)
+      expect(demoTariff('2026-01-01').plans[plan].versions[0]?.effectiveFrom).toBe('2026-01-01');
   });
 
   it('unloads before a bin would pass the payload or the body, whatever the round length and seed', () => {

@@ -156,6 +156,26 @@ describe.skipIf(!haveSocat)('the whole system in one command (releve-sim demo)',
       expect([demoTagId(i + 1, 6), null]).toContain(view.lastLift?.tagId);
     }
 
+    // the billing office can run the current year on the demo's tariff plan (an open period: a
+    // provisional run), and the household link the banner prints opens its statement
+    const web = JSON.parse(readFileSync(join(dir, 'endpoints.json'), 'utf8')) as { httpUrl: string };
+    const { tokens } = JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')) as {
+      tokens: Record<string, string>;
+    };
+    const year = new Date().getUTCFullYear();
+    const billed = await fetch(`${web.httpUrl}api/v1/billing/periods/${year}?provisional=true`, {
+      headers: { authorization: `Bearer ${tokens.billing}` },
+    });
+    expect(billed.status, await billed.clone().text()).toBe(200);
+    const period = (await billed.json()) as { totals: { liftsInPeriod: number; accounts: number } };
+    expect(period.totals.liftsInPeriod).toBeGreaterThan(0);
+    expect(period.totals.accounts).toBeGreaterThan(0);
+    const citizen = /Citizen page\s+(\S+)\s+\((Famille [^:]+):/.exec(r.stdout.join('\n'));
+    expect(citizen, 'the banner prints a household link').not.toBeNull();
+    const statement = await fetch(citizen?.[1] ?? '');
+    expect(statement.status).toBe(200);
+    expect(await statement.text()).toContain(citizen?.[2]);
+
     r.proc.kill('SIGINT');
     expect(await r.exited).toBe(0);
     expect(r.has('Stopped: no process left running.')).toBe(true);
