@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flagsToConfig } from '../../src/cli/configOptions.js';
+import { deviceCommand } from '../../src/cli/credentialCommands.js';
 import { CloudConfig, loadCloudConfig } from '../../src/config/CloudConfig.js';
 import { CloudError, CloudErrorCode } from '../../src/errors.js';
 import { Cleanup, tempDir, writeText } from './support.js';
@@ -101,6 +103,32 @@ describe('cloud configuration', () => {
     ]) {
       expect(message).toContain(part);
     }
+  });
+
+  it("lets device add read its two paths from serve's whole configuration file", async () => {
+    const dir = cleanup.dir(tempDir());
+    const file = writeText(
+      dir,
+      'cloud.yaml',
+      [
+        'dataDir: .',
+        'broker:',
+        '  port: 1883',
+        '  wsPort: 8083',
+        '  passwordFile: passwd',
+        '  aclFile: acl',
+        'http:',
+        '  port: 8080',
+      ].join('\n'),
+    );
+    const lines: string[] = [];
+    await deviceCommand({ out: (l) => lines.push(l) }).parseAsync(
+      ['add', 'truck-31', '--kind', 'truck', '--config', file],
+      { from: 'user' },
+    );
+    expect(lines).toContain('username   truck-31');
+    expect(readFileSync(join(dir, 'passwd'), 'utf8')).toMatch(/^truck-31:\$7\$/);
+    expect(readFileSync(join(dir, 'acl'), 'utf8')).toContain('user truck-31');
   });
 
   it('refuses a configuration nobody could connect to', () => {
