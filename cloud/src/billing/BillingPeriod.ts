@@ -152,6 +152,66 @@ export function utcMillis(ts: string): number {
   return daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
 }
 
+/**
+ * {@link utcMillis} of the 24 bytes at `at`, when they are a timestamp in the canonical form
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` of a real calendar date (so `toISOString()` of the result gives
+ * the same text back); NaN for anything else. Reads store rows without making strings.
+ */
+export function canonicalUtcMillis(bytes: Uint8Array, at: number): number {
+  if (
+    bytes[at + 4] !== 45 ||
+    bytes[at + 7] !== 45 ||
+    bytes[at + 10] !== 84 ||
+    bytes[at + 13] !== 58 ||
+    bytes[at + 16] !== 58 ||
+    bytes[at + 19] !== 46 ||
+    bytes[at + 23] !== 90
+  ) {
+    return Number.NaN;
+  }
+  const year = byteDigits(bytes, at, at + 4);
+  const month = byteDigits(bytes, at + 5, at + 7);
+  const day = byteDigits(bytes, at + 8, at + 10);
+  const hour = byteDigits(bytes, at + 11, at + 13);
+  const minute = byteDigits(bytes, at + 14, at + 16);
+  const second = byteDigits(bytes, at + 17, at + 19);
+  const ms = byteDigits(bytes, at + 20, at + 23);
+  if (
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > monthDays(year, month) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    ms < 0
+  ) {
+    return Number.NaN;
+  }
+  return daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+}
+
+/** Days in a month of the proleptic Gregorian calendar. */
+function monthDays(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** The decimal number in `bytes[from…to)`, -1 when a byte is not an ASCII digit. */
+function byteDigits(bytes: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = bytes[i]! - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** The decimal number in `text[from…to)`, -1 when a character is not a digit. */
 function digitsAt(text: string, from: number, to: number): number {
   let n = 0;
@@ -187,10 +247,15 @@ export class LocalDays {
     }
   }
 
-  /** The local day number of an instant given as its UTC text and {@link utcMillis} of it. */
-  dayOf(ts: string, ms: number): number {
+  /**
+   * The local day number of an instant given as {@link utcMillis} of its UTC text (the text
+   * itself, or null when it is `toISOString()` of `ms`).
+   */
+  dayOf(ts: string | null, ms: number): number {
     const h = Math.floor(ms / 3_600_000) - this.firstHour;
-    return h >= 0 && h < this.table.length ? this.table[h]! : dayNumber(localDay(ts, this.timeZone));
+    return h >= 0 && h < this.table.length
+      ? this.table[h]!
+      : dayNumber(localDay(ts ?? new Date(ms).toISOString(), this.timeZone));
   }
 }
 

@@ -269,17 +269,43 @@ export class LiftClassifier {
     netWeightG: number | null,
     flags: readonly string[],
   ): void {
-    const { period } = this;
     const time = utcMillis(ts);
     if (Number.isNaN(time)) {
       this.reviewed(id, ts, tagId, 'outside-period', `time ${ts} is not an ISO-8601 instant`);
       return;
     }
-    const day = this.localDays.dayOf(ts, time);
+    this.classify(id, ts, time, tagId, netWeightG, flags);
+  }
+
+  /**
+   * {@link addFields} from a start time already parsed, for a lift whose start was stored in
+   * the canonical form `YYYY-MM-DDTHH:MM:SS.sssZ` (so its text is `toISOString()` of `time`,
+   * made only if the lift goes to review).
+   */
+  addCanonical(
+    id: string,
+    time: number,
+    tagId: string | null,
+    netWeightG: number | null,
+    flags: readonly string[],
+  ): void {
+    this.classify(id, null, time, tagId, netWeightG, flags);
+  }
+
+  private classify(
+    id: string,
+    text: string | null,
+    time: number,
+    tagId: string | null,
+    netWeightG: number | null,
+    flags: readonly string[],
+  ): void {
+    const { period } = this;
+    const day = this.localDays.dayOf(text, time);
     if (day < this.periodFrom || day >= this.periodTo) {
       this.reviewed(
         id,
-        ts,
+        text ?? isoText(time),
         tagId,
         'outside-period',
         `local day ${dayString(day)} is outside ${period.from}…${period.to}`,
@@ -289,26 +315,33 @@ export class LiftClassifier {
     this.liftsInPeriod++;
     const flag = flags.length ? REFUSING_FLAGS.find((f) => flags.includes(f)) : undefined;
     if (flag) {
-      this.reviewed(id, ts, tagId, flag, `flagged ${flag} by the truck`);
+      this.reviewed(id, text ?? isoText(time), tagId, flag, `flagged ${flag} by the truck`);
     } else if (tagId === null || flags.includes('no-tag')) {
-      this.reviewed(id, ts, tagId, 'no-tag', 'no tag was read');
+      this.reviewed(id, text ?? isoText(time), tagId, 'no-tag', 'no tag was read');
     } else if (netWeightG === null) {
-      this.reviewed(id, ts, tagId, 'unstable', 'no net weight');
+      this.reviewed(id, text ?? isoText(time), tagId, 'unstable', 'no net weight');
     } else if (netWeightG < 0) {
-      this.reviewed(id, ts, tagId, 'negative-net', `net weight ${netWeightG} g`);
+      this.reviewed(id, text ?? isoText(time), tagId, 'negative-net', `net weight ${netWeightG} g`);
     } else {
       const holding = this.tags.indexOn(tagId, day);
       if (holding < 0) {
         if (this.tags.known(tagId)) {
-          this.reviewed(id, ts, tagId, 'no-holder', `tag ${tagId} held by nobody on ${dayString(day)}`);
-        } else this.reviewed(id, ts, tagId, 'unknown-tag', `tag ${tagId} is not registered`);
+          this.reviewed(
+            id,
+            text ?? isoText(time),
+            tagId,
+            'no-holder',
+            `tag ${tagId} held by nobody on ${dayString(day)}`,
+          );
+        } else
+          this.reviewed(id, text ?? isoText(time), tagId, 'unknown-tag', `tag ${tagId} is not registered`);
         return;
       }
       const holder = this.holderAt[holding]!;
       if (day < holder.presentFrom || day >= holder.presentTo) {
         this.reviewed(
           id,
-          ts,
+          text ?? isoText(time),
           tagId,
           'vacant',
           `account ${holder.accountId} did not occupy the premises on ${dayString(day)}`,
@@ -365,6 +398,11 @@ export class LiftClassifier {
 
 export function reviewItem(lift: BillableLift, reason: ReviewItem['reason'], detail: string): ReviewItem {
   return { liftId: lift.id, ts: lift.ts, tagId: lift.tagId, reason, detail };
+}
+
+/** The canonical UTC text of an instant (`YYYY-MM-DDTHH:MM:SS.sssZ`). */
+function isoText(time: number): string {
+  return new Date(time).toISOString();
 }
 
 export function cmp(a: string, b: string): number {

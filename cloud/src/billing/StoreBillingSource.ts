@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { BillingPeriod } from './BillingPeriod.js';
 import type { BillingRegistry } from './BillingRegistry.js';
+import { LIFT_RECORD_SQL, LiftBlock } from './LiftBlock.js';
 import type { LiftClassifier } from './LiftClassifier.js';
 
 /** UTC instant (ISO) at which a local day starts in a time zone. */
@@ -130,12 +131,17 @@ export function periodLiftRange(
   return { from, to, count: r.n, firstRowid: r.lo ?? 0, lastRowid: r.hi ?? 0, scan: r.n > stored / 8 };
 }
 
+/** Lifts per block read by a table scan ({@link LiftBlock}). */
+const BLOCK_ROWS = 8192;
+
 /**
  * Feeds a period's lifts to a classifier: those whose start (bin hooked) falls on a local day
  * of the period, optionally only those with a rowid in [rowids.from, rowids.to) (a thread's
- * share). Raw rows of five columns go straight to the classifier, no object per lift: a
- * period holds up to millions. The store keeps one row per `event_id` (its primary key), so
- * the lifts are unique by id. `progress` hears every 50,000 lifts.
+ * share). No object per lift: a period holds up to millions. A table scan reads them in
+ * blocks of {@link BLOCK_ROWS} rowids, each one SQL row ({@link LiftBlock}); a block of
+ * unexpected shape, and a read through the index, go row by row. The store keeps one row per
+ * `event_id` (its primary key), so the lifts are unique by id. `progress` hears every 50,000
+ * lifts. Returns how many lifts were read, and how many of them row by row.
  */
 export function classifyStoredLifts(
   db: Database.Database,
@@ -143,22 +149,63 @@ export function classifyStoredLifts(
   range: PeriodLiftRange,
   rowids: { from: number; to: number } | null = null,
   progress?: (phase: 'load', done: number, total: number) => void,
-): void {
-  const stmt = db
+): { lifts: number; rowByRow: number } {
+  const columns = 'SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts';
+  const inPeriod = 'started_at >= ? AND started_at < ?';
+  let n = 0;
+  let rowByRow = 0;
+  let reported = 0;
+  const counted = (more: number) => {
+    n += more;
+    if (progress && n - reported >= 50_000) {
+      reported = n - (n % 50_000);
+      progress('load', reported, range.count);
+    }
+  };
+  if (!range.scan) {
+    const stmt = db
+      .prepare(`${columns} WHERE ${inPeriod} ${rowids ? 'AND rowid >= ? AND rowid < ?' : ''}`)
+      .raw(true);
+    const params = rowids ? [range.from, range.to, rowids.from, rowids.to] : [range.from, range.to];
+    for (const row of stmt.iterate(...params) as Iterable<StoredLiftRow>) {
+      addRow(classifier, row);
+      counted(1);
+    }
+    return { lifts: n, rowByRow: n };
+  }
+  const blockStmt = db
     .prepare(
-      `SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts ${range.scan ? 'NOT INDEXED' : ''}
-       WHERE started_at >= ? AND started_at < ? ${rowids ? 'AND rowid >= ? AND rowid < ?' : ''}`,
+      `SELECT count(*), CAST(group_concat(${LIFT_RECORD_SQL}, '') AS BLOB) FROM lifts NOT INDEXED
+       WHERE ${inPeriod} AND rowid >= ? AND rowid < ?`,
     )
     .raw(true);
-  const params = rowids ? [range.from, range.to, rowids.from, rowids.to] : [range.from, range.to];
-  let n = 0;
-  for (const row of stmt.iterate(...params) as Iterable<
-    [string, string, string | null, number | null, string]
-  >) {
-    const flags = row[4] === '[]' ? NO_FLAGS : (JSON.parse(row[4]) as string[]);
-    classifier.addFields(row[0], row[1], row[2], row[3], flags);
-    if (progress && ++n % 50_000 === 0) progress('load', n, range.count);
+  const rowStmt = db
+    .prepare(`${columns} NOT INDEXED WHERE ${inPeriod} AND rowid >= ? AND rowid < ?`)
+    .raw(true);
+  const block = new LiftBlock(BLOCK_ROWS);
+  const first = rowids ? rowids.from : range.firstRowid;
+  const end = rowids ? rowids.to : range.lastRowid + 1;
+  for (let a = first; a < end; a += BLOCK_ROWS) {
+    const b = Math.min(end, a + BLOCK_ROWS);
+    const [count, bytes] = blockStmt.get(range.from, range.to, a, b) as [number, Buffer | null];
+    if (count === 0 || bytes === null) continue;
+    if (block.parse(bytes, count)) block.feed(classifier);
+    else {
+      for (const row of rowStmt.iterate(range.from, range.to, a, b) as Iterable<StoredLiftRow>) {
+        addRow(classifier, row);
+      }
+      rowByRow += count;
+    }
+    counted(count);
   }
+  return { lifts: n, rowByRow };
+}
+
+type StoredLiftRow = [string, string, string | null, number | null, string];
+
+function addRow(classifier: LiftClassifier, row: StoredLiftRow): void {
+  const flags = row[4] === '[]' ? NO_FLAGS : (JSON.parse(row[4]) as string[]);
+  classifier.addFields(row[0], row[1], row[2], row[3], flags);
 }
 
 const NO_FLAGS: readonly string[] = Object.freeze([]);

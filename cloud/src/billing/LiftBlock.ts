@@ -1,0 +1,229 @@
+import { canonicalUtcMillis } from './BillingPeriod.js';
+import type { LiftClassifier } from './LiftClassifier.js';
+
+/** Field separator in a block: ASCII unit separator. */
+const FIELD = 0x1f;
+/** Record separator in a block: ASCII record separator. */
+const RECORD = 0x1e;
+/** The tag field of a lift without a tag (ASCII DEL; no tag id holds it). */
+const NO_TAG = 0x7f;
+const UUID_LENGTH = 36;
+const TS_LENGTH = 24;
+
+/**
+ * One stored lift as a record of a block, in SQL over the `lifts` table: id, start time, tag
+ * (DEL when none), net grams (empty when none), flags (JSON), separated by ASCII US and ended
+ * by ASCII RS. Those separators appear in no field the contract lets in (ids are UUIDs, times
+ * ISO-8601, tags `[0-9A-F-]`, flags JSON, which escapes control characters); a block that
+ * breaks the shape anyway is read again row by row ({@link LiftBlock.parse} says so).
+ */
+export const LIFT_RECORD_SQL = `printf('%s\u001f%s\u001f%s\u001f%s\u001f%s\u001e', event_id, started_at, ifnull(tag_id, char(127)), net_weight_g, flags)`;
+
+const NO_FLAGS: readonly string[] = Object.freeze([]);
+
+/**
+ * Lifts read from the store a block at a time: a single SQL row carries thousands of lifts as
+ * one byte string, parsed here without a string per field. Reading a million lifts as rows
+ * costs about a microsecond each in the driver, more than the whole classification; as blocks
+ * it costs a third of that. Only what the classifier keeps becomes a string: the id, and the
+ * tag for its look-up.
+ */
+export class LiftBlock {
+  length = 0;
+  private readonly ids: string[] = [];
+  private readonly times: Float64Array;
+  private readonly tags: (string | null)[] = [];
+  private readonly nets: Float64Array;
+  /** 1 where the net weight is null. */
+  private readonly noNet: Uint8Array;
+  private readonly flags: (readonly string[])[] = [];
+  /** Tag ids and flag lists repeat: each distinct one is made once, not once per lift. */
+  private readonly tagTexts = new InternedTexts();
+  private readonly flagTexts = new InternedTexts();
+  private readonly flagListOf = new Map<string, readonly string[] | null>();
+
+  constructor(capacity: number) {
+    this.times = new Float64Array(capacity);
+    this.nets = new Float64Array(capacity);
+    this.noNet = new Uint8Array(capacity);
+  }
+
+  /**
+   * Reads `count` records of {@link LIFT_RECORD_SQL}. False, keeping nothing, when the block
+   * does not hold exactly that many records of the expected shape, or holds a time that is not
+   * in the canonical form: the caller then reads those lifts row by row.
+   */
+  parse(block: Buffer, count: number): boolean {
+    if (count > this.times.length) return false;
+    const end = block.length;
+    let p = 0;
+    let n = 0;
+    while (p < end) {
+      if (n === count) return false;
+      // Id: a UUID's 36 ASCII characters.
+      const idEnd = p + UUID_LENGTH;
+      if (idEnd >= end || block[idEnd] !== FIELD) return false;
+      for (let i = p; i < idEnd; i++) {
+        const b = block[i]!;
+        if (b >= 0x7f || b < 0x20) return false;
+      }
+      this.ids[n] = block.toString('latin1', p, idEnd);
+      // Start time, canonical UTC.
+      p = idEnd + 1;
+      if (p + TS_LENGTH >= end || block[p + TS_LENGTH] !== FIELD) return false;
+      const time = canonicalUtcMillis(block, p);
+      if (Number.isNaN(time)) return false;
+      this.times[n] = time;
+      p += TS_LENGTH + 1;
+      // Tag.
+      let q = p;
+      let ascii = true;
+      for (; q < end; q++) {
+        const b = block[q]!;
+        if (b === FIELD) break;
+        if (b === RECORD) return false;
+        if (b >= 0x7f) ascii = false;
+      }
+      if (q === end) return false;
+      this.tags[n] =
+        q === p + 1 && block[p] === NO_TAG ? null : block.toString(ascii ? 'latin1' : 'utf8', p, q);
+      p = q + 1;
+      // Net grams: an optional minus sign and digits, or nothing.
+      let negative = false;
+      if (block[p] === 45) {
+        negative = true;
+        p++;
+      }
+      let net = 0;
+      let digits = 0;
+      for (; p < end; p++) {
+        const d = block[p]! - 48;
+        if (d < 0 || d > 9) break;
+        net = net * 10 + d;
+        digits++;
+      }
+      // More than 15 digits may exceed 2^53: the row path reads those.
+      if (block[p] !== FIELD || (negative && digits === 0) || digits > 15) return false;
+      this.nets[n] = negative ? -net : net;
+      this.noNet[n] = digits === 0 ? 1 : 0;
+      p++;
+      // Flags: JSON, nearly always `[]`.
+      if (block[p] === 91 && block[p + 1] === 93 && block[p + 2] === RECORD) {
+        this.flags[n] = NO_FLAGS;
+        p += 3;
+      } else {
+        let r = p;
+        let asciiFlags = true;
+        for (; r < end; r++) {
+          const b = block[r]!;
+          if (b === RECORD) break;
+          if (b === FIELD) return false;
+          if (b >= 0x80) asciiFlags = false;
+        }
+        if (r === end) return false;
+        const flags = this.flagLists(block, p, r, asciiFlags);
+        if (flags === null) return false;
+        this.flags[n] = flags;
+        p = r + 1;
+      }
+      n++;
+    }
+    if (n !== count) return false;
+    this.length = n;
+    return true;
+  }
+
+  /** The flag list of a JSON text, null when it is not JSON. */
+  private flagLists(block: Buffer, from: number, to: number, ascii: boolean): readonly string[] | null {
+    const text = ascii ? this.flagTexts.intern(block, from, to) : block.toString('utf8', from, to);
+    let list = this.flagListOf.get(text);
+    if (list === undefined) {
+      try {
+        list = Object.freeze(JSON.parse(text) as string[]);
+      } catch {
+        list = null;
+      }
+      this.flagListOf.set(text, list);
+    }
+    return list;
+  }
+
+  /** Hands the parsed lifts to a classifier. */
+  feed(classifier: LiftClassifier): void {
+    for (let i = 0; i < this.length; i++) {
+      classifier.addCanonical(
+        this.ids[i]!,
+        this.times[i]!,
+        this.tags[i] ?? null,
+        this.noNet[i] === 1 ? null : this.nets[i]!,
+        this.flags[i]!,
+      );
+    }
+    this.length = 0;
+  }
+}
+
+/**
+ * Strings of byte ranges, each distinct one made once: an open-addressing table keyed by an
+ * FNV-1a hash of the bytes. Several times cheaper than a new string per lift and the hashing
+ * of it by a `Map` look-up; the same string object comes back for the same bytes. Bytes are
+ * read as Latin-1 (callers pass ASCII). Bounded: past 1 << 16 entries it starts afresh.
+ */
+export class InternedTexts {
+  private hashes = new Int32Array(1024);
+  private texts: (string | undefined)[] = new Array(1024);
+  private bytes: Buffer[] = new Array(1024);
+  private size = 0;
+
+  intern(block: Buffer, from: number, to: number): string {
+    let h = 0x811c9dc5 | 0;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ block[i]!, 0x01000193);
+    const mask = this.hashes.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const text = this.texts[slot];
+      if (text === undefined) {
+        const made = block.toString('latin1', from, to);
+        if (this.size >= 1 << 16) this.clear();
+        else if (2 * (this.size + 1) > this.hashes.length) this.grow();
+        this.put(h, made, Buffer.from(made, 'latin1'));
+        return made;
+      }
+      if (this.hashes[slot] === h && sameBytes(this.bytes[slot]!, block, from, to)) return text;
+    }
+  }
+
+  private put(h: number, text: string, bytes: Buffer): void {
+    const mask = this.hashes.length - 1;
+    let slot = h & mask;
+    while (this.texts[slot] !== undefined) slot = (slot + 1) & mask;
+    this.hashes[slot] = h;
+    this.texts[slot] = text;
+    this.bytes[slot] = bytes;
+    this.size++;
+  }
+
+  private grow(): void {
+    const { hashes, texts, bytes } = this;
+    this.hashes = new Int32Array(hashes.length * 2);
+    this.texts = new Array(hashes.length * 2);
+    this.bytes = new Array(hashes.length * 2);
+    this.size = 0;
+    for (let i = 0; i < hashes.length; i++) {
+      const t = texts[i];
+      if (t !== undefined) this.put(hashes[i]!, t, bytes[i]!);
+    }
+  }
+
+  private clear(): void {
+    this.hashes = new Int32Array(1024);
+    this.texts = new Array(1024);
+    this.bytes = new Array(1024);
+    this.size = 0;
+  }
+}
+
+function sameBytes(known: Buffer, block: Buffer, from: number, to: number): boolean {
+  if (known.length !== to - from) return false;
+  for (let i = 0; i < known.length; i++) if (known[i] !== block[from + i]) return false;
+  return true;
+}
