@@ -51,6 +51,12 @@ export interface DemoFleetOptions {
   seed?: number;
   /** Date of the routes (YYYY-MM-DD, UTC). */
   date: string;
+  /**
+   * Names the round among the day's (part of each route id). A truck agent keeps the progress
+   * of a route id it already knows, so a run that drives its rounds from the first bin again
+   * needs a round of its own: with the same id every bin would count as served already.
+   */
+  round?: string;
 }
 
 /** Legal payload of the demo trucks: a 19 t rear loader (6 t payload), 16 m³ body. */
@@ -103,7 +109,7 @@ export function demoRoute(truck: number, o: DemoFleetOptions): RouteFile {
     stops.push(bin);
   }
   stops.push({ type: 'unload', lat: 43.6702, lon: 3.5121 });
-  return { routeId: `demo-${truck}-${o.date}`, date: o.date, stops };
+  return { routeId: `demo-${truck}-${o.date}${o.round ? `-${o.round}` : ''}`, date: o.date, stops };
 }
 
 /** True for the bins the registry does not know (the cloud flags their lifts `unknown-tag`). */

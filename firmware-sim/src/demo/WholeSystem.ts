@@ -79,8 +79,13 @@ export class WholeSystem {
   constructor(private readonly o: WholeSystemOptions) {
     this.layout = new DemoLayout(resolve(o.dataDir));
     this.#leftovers = new LeftoverAgents(join(this.layout.root, 'agents.pid.json'), this.layout.root);
-    const today = new Date().toISOString().slice(0, 10);
-    this.fleet = demoFleet({ binsPerRoute: o.binsPerRoute, date: today });
+    const now = new Date().toISOString();
+    // each run drives new rounds (hhmmss of its start): the agents keep the progress of a known route id
+    this.fleet = demoFleet({
+      binsPerRoute: o.binsPerRoute,
+      date: now.slice(0, 10),
+      round: now.slice(11, 19).replaceAll(':', ''),
+    });
   }
 
   /** Provisions and starts everything; resolves once every truck is driving. */

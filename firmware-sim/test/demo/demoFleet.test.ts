@@ -70,6 +70,17 @@ describe('the demo fleet', () => {
     expect(fleet.beacons.filter((b) => b.simulated === 'silent').map((b) => b.gateways)).toEqual([['gw-02']]);
   });
 
+  it('gives each run its own rounds: same bins, another route id (an agent keeps the progress of a known one)', () => {
+    const first = demoFleet({ binsPerRoute: 30, date: '2026-11-28', round: '101500' });
+    const next = demoFleet({ binsPerRoute: 30, date: '2026-11-28', round: '104500' });
+    for (const [i, t] of first.trucks.entries()) {
+      const again = next.trucks[i];
+      expect(again?.route.routeId).not.toBe(t.route.routeId);
+      expect(again?.route.stops).toEqual(t.route.stops);
+      expect(RouteCommand.safeParse(routeCommandOf(t.route, 1)).success).toBe(true);
+    }
+  });
+
   it('bills on a valid tariff plan in force from the day the households moved in', () => {
     const r = validateTariffPlan(demoTariff('2026-01-01'));
     expect(r.ok).toBe(true);
