@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { portIsFree } from '@releve/shared/net/tcp';
 import { Command } from 'commander';
 import { deviceAclSection, roleAclSection } from '../broker/AclSections.js';
 import { CloudApp } from '../CloudApp.js';
@@ -17,15 +17,6 @@ const SAMPLE_USERS = [
   { name: 'truck-01', what: 'truck truck-01', acl: deviceAclSection('truck', 'truck-01') },
   { name: 'gw-01', what: 'gateway gw-01', acl: deviceAclSection('gateway', 'gw-01') },
 ] as const;
-
-/** True when nothing listens on host:port. */
-export function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.once('error', () => res(false));
-    s.listen(port, host, () => s.close(() => res(true)));
-  });
-}
 
 /** Creates the sample credentials on first run (secrets generated, kept in the data dir, mode 0600). */
 async function sampleCredentials(dir: string): Promise<Record<string, string>> {

@@ -1,14 +1,4 @@
-import { createServer } from 'node:net';
-import { anyFreePort } from '@releve/shared/net/tcp';
-
-/** True when nothing listens on host:port (and we may bind it). */
-export function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, host, () => s.close(() => resolve(true)));
-  });
-}
+import { anyFreePort, portIsFree } from '@releve/shared/net/tcp';
 
 /**
  * `wanted` when free, else a free port; `taken` collects a note for the banner. Ports already

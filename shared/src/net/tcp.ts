@@ -14,6 +14,18 @@ export function anyFreePort(host: string): Promise<number> {
   });
 }
 
+/**
+ * True when nothing listens on host:port and this process may bind it (checked by binding it
+ * and closing at once; it may be taken again before it is used).
+ */
+export function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
 /** True once something accepts TCP connections on host:port (within `timeoutMs`). */
 export function acceptsTcp(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
