@@ -95,10 +95,16 @@ export function registryIssues(reg: BillingRegistry): string[] {
   return issues;
 }
 
-/** Fast look-up of who held a tag on a given day. */
+/**
+ * Fast look-up of who held a tag on a given day. Each registered tag has a key (0, 1, …) and
+ * its holdings sit in one run of a flat array, so a lift whose tag key is known (a billing run
+ * resolves each distinct tag once) costs no hashing.
+ */
 export class TagIndex {
-  /** Per tag, the indexes in `bins` of its holdings. */
-  private readonly byTag = new Map<string, number[]>();
+  private readonly keys = new Map<string, number>();
+  /** Holdings (indexes in `bins`) of key k: `holdings[start[k]…start[k + 1])`. */
+  private readonly start: Int32Array;
+  private readonly holdings: Int32Array;
   /** Day numbers of each holding's [from, to); to is +∞ while it lasts. */
   private readonly from: Float64Array;
   private readonly to: Float64Array;
@@ -106,25 +112,50 @@ export class TagIndex {
   constructor(bins: BinHolding[]) {
     this.from = new Float64Array(bins.length);
     this.to = new Float64Array(bins.length);
+    const byTag: number[][] = [];
     bins.forEach((h, i) => {
       this.from[i] = dayNumber(h.from);
       this.to[i] = h.to === null ? Number.POSITIVE_INFINITY : dayNumber(h.to);
-      const list = this.byTag.get(h.tagId);
-      if (list) list.push(i);
-      else this.byTag.set(h.tagId, [i]);
+      let key = this.keys.get(h.tagId);
+      if (key === undefined) {
+        key = byTag.length;
+        this.keys.set(h.tagId, key);
+        byTag.push([]);
+      }
+      byTag[key]!.push(i);
     });
+    this.start = new Int32Array(byTag.length + 1);
+    this.holdings = new Int32Array(bins.length);
+    let at = 0;
+    byTag.forEach((list, key) => {
+      this.start[key] = at;
+      for (const i of list) this.holdings[at++] = i;
+    });
+    this.start[byTag.length] = at;
+  }
+
+  /** The key of a registered tag, -1 for a tag never registered. */
+  keyOf(tagId: string): number {
+    return this.keys.get(tagId) ?? -1;
   }
 
   /** Whether the tag was ever registered. */
   known(tagId: string): boolean {
-    return this.byTag.has(tagId);
+    return this.keys.has(tagId);
   }
 
   /** The index in `bins` of the holding of a tag on a day number, -1 when nobody held it. */
   indexOn(tagId: string, day: number): number {
-    const list = this.byTag.get(tagId);
-    if (list === undefined) return -1;
-    for (const i of list) if (day >= this.from[i]! && day < this.to[i]!) return i;
+    return this.indexOnKey(this.keyOf(tagId), day);
+  }
+
+  /** {@link indexOn} by the tag's {@link keyOf}. */
+  indexOnKey(key: number, day: number): number {
+    if (key < 0) return -1;
+    for (let j = this.start[key]!; j < this.start[key + 1]!; j++) {
+      const i = this.holdings[j]!;
+      if (day >= this.from[i]! && day < this.to[i]!) return i;
+    }
     return -1;
   }
 }

@@ -41,11 +41,18 @@ export class LiftBlock {
   private readonly tagTexts = new InternedTexts();
   private readonly flagTexts = new InternedTexts();
   private readonly flagListOf = new Map<string, readonly string[] | null>();
+  /** Per lift, the tag's entry in {@link tagTexts}, -1 when it has none there. */
+  private readonly tagEntries: Int32Array;
+  /** Per tag entry, its key in the classifier fed last (-2: not looked up yet). */
+  private tagKeys = new Int32Array(1024).fill(-2);
+  private keysOf: { classifier: LiftClassifier; generation: number } | null = null;
+  private flagsGeneration = 0;
 
   constructor(capacity: number) {
     this.times = new Float64Array(capacity);
     this.nets = new Float64Array(capacity);
     this.noNet = new Uint8Array(capacity);
+    this.tagEntries = new Int32Array(capacity);
   }
 
   /**
@@ -55,6 +62,12 @@ export class LiftBlock {
    */
   parse(block: Buffer, count: number): boolean {
     if (count > this.times.length) return false;
+    this.tagTexts.trim();
+    this.flagTexts.trim();
+    if (this.flagTexts.generation !== this.flagsGeneration) {
+      this.flagListOf.clear();
+      this.flagsGeneration = this.flagTexts.generation;
+    }
     const end = block.length;
     let p = 0;
     let n = 0;
@@ -85,8 +98,17 @@ export class LiftBlock {
         if (b >= 0x7f) ascii = false;
       }
       if (q === end) return false;
-      this.tags[n] =
-        q === p + 1 && block[p] === NO_TAG ? null : block.toString(ascii ? 'latin1' : 'utf8', p, q);
+      if (q === p + 1 && block[p] === NO_TAG) {
+        this.tags[n] = null;
+        this.tagEntries[n] = -1;
+      } else if (ascii) {
+        const entry = this.tagTexts.entryOf(block, p, q);
+        this.tags[n] = this.tagTexts.text(entry);
+        this.tagEntries[n] = entry;
+      } else {
+        this.tags[n] = block.toString('utf8', p, q);
+        this.tagEntries[n] = -1;
+      }
       p = q + 1;
       // Net grams: an optional minus sign and digits, or nothing.
       let negative = false;
@@ -150,11 +172,33 @@ export class LiftBlock {
 
   /** Hands the parsed lifts to a classifier. */
   feed(classifier: LiftClassifier): void {
+    const generation = this.tagTexts.generation;
+    if (this.keysOf?.classifier !== classifier || this.keysOf.generation !== generation) {
+      this.tagKeys.fill(-2);
+      this.keysOf = { classifier, generation };
+    }
     for (let i = 0; i < this.length; i++) {
+      const tag = this.tags[i] ?? null;
+      const entry = this.tagEntries[i]!;
+      let key: number;
+      if (entry < 0) key = tag === null ? -1 : classifier.tagKey(tag);
+      else {
+        if (entry >= this.tagKeys.length) {
+          const more = new Int32Array(Math.max(entry + 1, this.tagKeys.length * 2)).fill(-2);
+          more.set(this.tagKeys);
+          this.tagKeys = more;
+        }
+        key = this.tagKeys[entry]!;
+        if (key === -2) {
+          key = classifier.tagKey(tag!);
+          this.tagKeys[entry] = key;
+        }
+      }
       classifier.addCanonical(
         this.ids[i]!,
         this.times[i]!,
-        this.tags[i] ?? null,
+        tag,
+        key,
         this.noNet[i] === 1 ? null : this.nets[i]!,
         this.flags[i]!,
       );
@@ -166,59 +210,67 @@ export class LiftBlock {
 /**
  * Strings of byte ranges, each distinct one made once: an open-addressing table keyed by an
  * FNV-1a hash of the bytes. Several times cheaper than a new string per lift and the hashing
- * of it by a `Map` look-up; the same string object comes back for the same bytes. Bytes are
- * read as Latin-1 (callers pass ASCII). Bounded: past 1 << 16 entries it starts afresh.
+ * of it by a `Map` look-up; the same string object comes back for the same bytes, and each has
+ * an entry number (0, 1, …) for callers to keep facts about it. Bytes are read as Latin-1
+ * (callers pass ASCII). Bounded by {@link trim}, which starts afresh past 1 << 16 entries.
  */
 export class InternedTexts {
-  private hashes = new Int32Array(1024);
-  private texts: (string | undefined)[] = new Array(1024);
-  private bytes: Buffer[] = new Array(1024);
-  private size = 0;
+  /** Changes whenever entry numbers are reset. */
+  generation = 0;
+  private slots = new Int32Array(1024).fill(-1);
+  private hashes: number[] = [];
+  private texts: string[] = [];
+  private bytes: Buffer[] = [];
 
-  intern(block: Buffer, from: number, to: number): string {
+  /** The entry number of the bytes `block[from…to)`. */
+  entryOf(block: Buffer, from: number, to: number): number {
     let h = 0x811c9dc5 | 0;
     for (let i = from; i < to; i++) h = Math.imul(h ^ block[i]!, 0x01000193);
-    const mask = this.hashes.length - 1;
+    const mask = this.slots.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const text = this.texts[slot];
-      if (text === undefined) {
-        const made = block.toString('latin1', from, to);
-        if (this.size >= 1 << 16) this.clear();
-        else if (2 * (this.size + 1) > this.hashes.length) this.grow();
-        this.put(h, made, Buffer.from(made, 'latin1'));
+      const entry = this.slots[slot]!;
+      if (entry < 0) {
+        const made = this.texts.length;
+        const text = block.toString('latin1', from, to);
+        this.hashes.push(h);
+        this.texts.push(text);
+        this.bytes.push(Buffer.from(text, 'latin1'));
+        this.slots[slot] = made;
+        if (2 * this.texts.length > this.slots.length) this.grow();
         return made;
       }
-      if (this.hashes[slot] === h && sameBytes(this.bytes[slot]!, block, from, to)) return text;
+      if (this.hashes[entry] === h && sameBytes(this.bytes[entry]!, block, from, to)) return entry;
     }
   }
 
-  private put(h: number, text: string, bytes: Buffer): void {
-    const mask = this.hashes.length - 1;
-    let slot = h & mask;
-    while (this.texts[slot] !== undefined) slot = (slot + 1) & mask;
-    this.hashes[slot] = h;
-    this.texts[slot] = text;
-    this.bytes[slot] = bytes;
-    this.size++;
+  /** The string of an entry. */
+  text(entry: number): string {
+    return this.texts[entry]!;
+  }
+
+  /** The string of the bytes `block[from…to)`. */
+  intern(block: Buffer, from: number, to: number): string {
+    return this.texts[this.entryOf(block, from, to)]!;
+  }
+
+  /** Starts afresh when it holds 1 << 16 entries or more (entry numbers are then reset). */
+  trim(): void {
+    if (this.texts.length < 1 << 16) return;
+    this.slots = new Int32Array(1024).fill(-1);
+    this.hashes = [];
+    this.texts = [];
+    this.bytes = [];
+    this.generation++;
   }
 
   private grow(): void {
-    const { hashes, texts, bytes } = this;
-    this.hashes = new Int32Array(hashes.length * 2);
-    this.texts = new Array(hashes.length * 2);
-    this.bytes = new Array(hashes.length * 2);
-    this.size = 0;
-    for (let i = 0; i < hashes.length; i++) {
-      const t = texts[i];
-      if (t !== undefined) this.put(hashes[i]!, t, bytes[i]!);
-    }
-  }
-
-  private clear(): void {
-    this.hashes = new Int32Array(1024);
-    this.texts = new Array(1024);
-    this.bytes = new Array(1024);
-    this.size = 0;
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = this.slots.length - 1;
+    this.hashes.forEach((h, entry) => {
+      let slot = h & mask;
+      while (this.slots[slot]! >= 0) slot = (slot + 1) & mask;
+      this.slots[slot] = entry;
+    });
   }
 }
 

@@ -274,22 +274,29 @@ export class LiftClassifier {
       this.reviewed(id, ts, tagId, 'outside-period', `time ${ts} is not an ISO-8601 instant`);
       return;
     }
-    this.classify(id, ts, time, tagId, netWeightG, flags);
+    this.classify(id, ts, time, tagId, tagId === null ? -1 : this.tags.keyOf(tagId), netWeightG, flags);
+  }
+
+  /** The key of a tag for {@link addCanonical} ({@link TagIndex.keyOf}). */
+  tagKey(tagId: string): number {
+    return this.tags.keyOf(tagId);
   }
 
   /**
    * {@link addFields} from a start time already parsed, for a lift whose start was stored in
    * the canonical form `YYYY-MM-DDTHH:MM:SS.sssZ` (so its text is `toISOString()` of `time`,
-   * made only if the lift goes to review).
+   * made only if the lift goes to review), and whose tag's {@link tagKey} is known (-1 when
+   * there is no tag).
    */
   addCanonical(
     id: string,
     time: number,
     tagId: string | null,
+    tagKey: number,
     netWeightG: number | null,
     flags: readonly string[],
   ): void {
-    this.classify(id, null, time, tagId, netWeightG, flags);
+    this.classify(id, null, time, tagId, tagKey, netWeightG, flags);
   }
 
   private classify(
@@ -297,6 +304,7 @@ export class LiftClassifier {
     text: string | null,
     time: number,
     tagId: string | null,
+    tagKey: number,
     netWeightG: number | null,
     flags: readonly string[],
   ): void {
@@ -323,9 +331,9 @@ export class LiftClassifier {
     } else if (netWeightG < 0) {
       this.reviewed(id, text ?? isoText(time), tagId, 'negative-net', `net weight ${netWeightG} g`);
     } else {
-      const holding = this.tags.indexOn(tagId, day);
+      const holding = this.tags.indexOnKey(tagKey, day);
       if (holding < 0) {
-        if (this.tags.known(tagId)) {
+        if (tagKey >= 0) {
           this.reviewed(
             id,
             text ?? isoText(time),

@@ -23,6 +23,14 @@ function record(id: string, ts: string, tag: string | null, net: number | null, 
   return `${id}${US}${ts}${US}${tag ?? '\u007f'}${US}${net ?? ''}${US}${flags}${RS}`;
 }
 
+/** A classifier stand-in that records what it is given; a tag's key is its length. */
+function recording(seen: unknown[]): LiftClassifier {
+  return {
+    tagKey: (tag: string) => tag.length,
+    addCanonical: (...args: unknown[]) => seen.push(args),
+  } as unknown as LiftClassifier;
+}
+
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 describe('LiftBlock', () => {
@@ -35,13 +43,11 @@ describe('LiftBlock', () => {
     );
     expect(block.parse(bytes, 3)).toBe(true);
     const seen: unknown[] = [];
-    block.feed({
-      addCanonical: (...args: unknown[]) => seen.push(args),
-    } as unknown as LiftClassifier);
+    block.feed(recording(seen));
     expect(seen).toEqual([
-      [uuid(1), Date.parse('2026-03-01T07:15:02.120Z'), '250-000000000001', 12_500, []],
-      [uuid(2), Date.parse('2026-02-28T23:59:59.999Z'), null, null, ['no-tag', 'unstable']],
-      [uuid(3), Date.parse('2024-02-29T00:00:00.000Z'), '100086F444', -500, ['negative-net']],
+      [uuid(1), Date.parse('2026-03-01T07:15:02.120Z'), '250-000000000001', 16, 12_500, []],
+      [uuid(2), Date.parse('2026-02-28T23:59:59.999Z'), null, -1, null, ['no-tag', 'unstable']],
+      [uuid(3), Date.parse('2024-02-29T00:00:00.000Z'), '100086F444', 10, -500, ['negative-net']],
     ]);
   });
 
@@ -88,8 +94,10 @@ describe('LiftBlock', () => {
           const block = new LiftBlock(32);
           expect(block.parse(Buffer.from(text), lifts.length)).toBe(true);
           const seen: unknown[] = [];
-          block.feed({ addCanonical: (...args: unknown[]) => seen.push(args) } as unknown as LiftClassifier);
-          expect(seen).toEqual(lifts.map((l) => [uuid(l.n), l.time, l.tag, l.net, l.flags]));
+          block.feed(recording(seen));
+          expect(seen).toEqual(
+            lifts.map((l) => [uuid(l.n), l.time, l.tag, l.tag === null ? -1 : l.tag.length, l.net, l.flags]),
+          );
           const damaged = Buffer.from(text);
           damaged[at % damaged.length] = byte;
           expect(typeof block.parse(damaged, lifts.length)).toBe('boolean');
@@ -101,16 +109,23 @@ describe('LiftBlock', () => {
 });
 
 describe('InternedTexts', () => {
-  it('gives back one string per distinct byte range, through growth and past its bound', () => {
+  it('gives back one string and entry per distinct byte range, through growth and past its bound', () => {
     const texts = new InternedTexts();
     const block = Buffer.from('xx250-000000000001yy250-000000000001zz');
-    const a = texts.intern(block, 2, 18);
-    expect(a).toBe('250-000000000001');
-    expect(texts.intern(block, 20, 36)).toBe(a);
+    const a = texts.entryOf(block, 2, 18);
+    expect(texts.text(a)).toBe('250-000000000001');
+    expect(texts.entryOf(block, 20, 36)).toBe(a);
+    expect(texts.intern(block, 20, 36)).toBe(texts.text(a));
     const many = Array.from({ length: 70_000 }, (_, i) => `tag-${i}`);
-    for (const t of many) expect(texts.intern(Buffer.from(t), 0, t.length)).toBe(t);
-    // Past 65,536 entries the table starts afresh; the texts stay right.
-    for (const t of many.slice(0, 5000)) expect(texts.intern(Buffer.from(`.${t}`), 1, t.length + 1)).toBe(t);
+    const entries = many.map((t) => texts.entryOf(Buffer.from(t), 0, t.length));
+    expect(new Set(entries).size).toBe(many.length);
+    expect(entries.every((e, i) => texts.text(e) === many[i])).toBe(true);
+    expect(texts.entryOf(Buffer.from('.tag-123'), 1, 8)).toBe(entries[123]);
+    // Past 65,536 entries, trim starts afresh; the texts stay right.
+    texts.trim();
+    expect(texts.generation).toBe(1);
+    expect(texts.intern(Buffer.from('.tag-123'), 1, 8)).toBe('tag-123');
+    expect(texts.text(0)).toBe('tag-123');
     expect(texts.intern(Buffer.from(''), 0, 0)).toBe('');
   });
 });
