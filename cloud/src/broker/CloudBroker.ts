@@ -15,6 +15,19 @@ import { generateSecret } from './PasswordHash.js';
 /** Longest `stop()` waits for accepted publishes to reach the store. */
 const STOP_DRAIN_MS = 5000;
 
+/**
+ * The errors aedes 1.x raises when it refuses a PUBLISH topic itself, before `authorizePublish`
+ * is asked (lib/handlers/publish.js `handlePublish`): wildcards, an empty topic, too many
+ * levels. aedes reports them only as a `clientError` with this text and no code, so the text is
+ * the only way to tell them from a dropped connection.
+ */
+const AEDES_PUBLISH_TOPIC_REFUSALS: ReadonlySet<string> = new Set([
+  '# is not allowed in PUBLISH',
+  '+ is not allowed in PUBLISH',
+  'empty topic not allowed in PUBLISH',
+  'topic has too many levels',
+]);
+
 /** One listener to open; port 0 picks a free port (see `CloudBroker.ports`). */
 export interface ListenerSpec {
   host: string;
@@ -156,13 +169,15 @@ export class CloudBroker {
       ...this.countInFlight(hooks),
       ...(this.persistence ? { persistence: this.persistence } : {}),
     });
-    // also where aedes refuses a PUBLISH itself (`+`/`#` in the topic, too many levels)
-    aedes.on('clientError', (client: Client, err: Error) =>
-      this.log.info(
-        { clientId: client.id, username: this.gatekeeper.usernameOf(client), err: err.message },
-        'client error; connection closed',
-      ),
-    );
+    aedes.on('clientError', (client: Client, err: Error) => {
+      const who = { clientId: client.id, username: this.gatekeeper.usernameOf(client), err: err.message };
+      if (AEDES_PUBLISH_TOPIC_REFUSALS.has(err.message)) {
+        // a topic escape, refused like the ACL's refusals (which log their own warning)
+        this.log.warn(who, 'publish refused: topic not allowed in PUBLISH; connection closed');
+      } else {
+        this.log.info(who, 'client error; connection closed');
+      }
+    });
     aedes.on('connectionError', (client: Client, err: Error) =>
       this.log.info({ clientId: client.id, err: err.message }, 'connection error before CONNECT completed'),
     );
