@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** A lifter position sensor on a digital input. */
-const sensorInputSchema = z.object({
+const sensorInputSchema = z.strictObject({
   pin: z.number().int().min(2).max(127),
   /**
    * True when the sensor pulls the line LOW when it closes (NPN proximity switch, or a contact to
@@ -14,7 +14,7 @@ const sensorInputSchema = z.object({
 
 /** A straight line from the ADC reading to bar: `rawAtZero` is 0 bar, `rawAtFullScale` is `fullScaleBar`. */
 const pressureSchema = z
-  .object({
+  .strictObject({
     /** Analog channel (A0 = 0). */
     channel: z.number().int().min(0).max(15).default(0),
     /** ADC reading at 0 bar (102 for a 0.5–4.5 V transducer on a 5 V, 10-bit ADC; 0 for a 0–5 V one). */
@@ -54,7 +54,7 @@ const pressureSchema = z
  * The lifter's Firmata board: which pins carry what, and how to read them. Pins default to an
  * Arduino Uno wired clamp → D2, arm-at-top → D3, buzzer → D8, LED → D13, pressure → A0.
  */
-export const lifterBoardSettingsSchema = z.object({
+export const lifterBoardSettingsSchema = z.strictObject({
   /** Clamp sensor: closes when a bin is hooked and held in weighing position. */
   clamp: sensorInputSchema.default({ pin: 2, activeLow: false, pullup: false }),
   /** Arm-at-top sensor: closes when the arm has tipped the bin into the body. */

@@ -1,6 +1,7 @@
 /**
  * The beacon gateway's configuration: one zod schema, the single source of defaults, types and
- * documentation (`releve-gateway check-config` prints every problem at once).
+ * documentation (`releve-gateway check-config` prints every problem at once). Every object is
+ * strict: an unknown key (a typo) is one of the problems, never silently dropped.
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
@@ -11,12 +12,12 @@ import { EdgeError, EdgeErrorCode } from '../errors.js';
 import { BrokerConfig } from '../truck/TruckConfig.js';
 
 export const GatewayConfig = z
-  .object({
+  .strictObject({
     gatewayId: DeviceId,
     dataDir: z.string().min(1).describe('Persistent directory: outbox and the last allowlist'),
     broker: BrokerConfig,
     scanner: z
-      .object({
+      .strictObject({
         hciDeviceId: z.number().int().min(0).max(31).optional().describe('NOBLE_HCI_DEVICE_ID (hci0 = 0)'),
         purgeAfterS: z
           .number()
@@ -37,14 +38,14 @@ export const GatewayConfig = z
       .default(2.7)
       .describe('n of the log-distance model d = 10^((P1m − RSSI) / (10 n))'),
     zones: z
-      .object({
+      .strictObject({
         immediateM: z.number().positive().default(0.5),
         nearM: z.number().positive().default(4),
       })
       .prefault({})
       .refine((z) => z.immediateM < z.nearM, 'zones.immediateM must be below zones.nearM'),
     rssiFilter: z
-      .object({
+      .strictObject({
         processNoiseDb2PerS: z
           .number()
           .positive()
@@ -65,7 +66,7 @@ export const GatewayConfig = z
       .default(60)
       .describe('No advertisement for this long while beacons are expected: restart scanning'),
     footfall: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(false).describe('Count distinct devices (CNIL tier 1: counts only)'),
         k: z.number().int().min(2).max(100).default(5).describe('Counts below k are suppressed'),
         windowS: z

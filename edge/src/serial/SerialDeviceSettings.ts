@@ -5,7 +5,7 @@ import { z } from 'zod';
  * gives. Defaults are the weighing indicators' and RFID modules' usual 9600 8N1
  * (see `/work/shared/domain.md` §2). The truck agent's config schema embeds this one.
  */
-export const serialDeviceSettingsSchema = z.object({
+export const serialDeviceSettingsSchema = z.strictObject({
   /** Device path: `/dev/ttyUSB0`, a udev `/dev/serial/by-id/…` link, or a pty link in tests. */
   path: z.string().min(1),
   baudRate: z.number().int().positive().default(9600),
@@ -18,7 +18,7 @@ export const serialDeviceSettingsSchema = z.object({
 export type SerialDeviceSettings = z.infer<typeof serialDeviceSettingsSchema>;
 
 /** How a lost port is reopened: exponential backoff, capped, with jitter. */
-export const reopenPolicySchema = z.object({
+export const reopenPolicySchema = z.strictObject({
   /** Delay before the first reopen attempt, ms. */
   initialDelayMs: z.number().int().positive().default(200),
   /** Delay never grows past this, ms. */

@@ -11,7 +11,8 @@ import { serialDeviceSettingsSchema } from '../serial/SerialDeviceSettings.js';
  * The truck agent's configuration: the single source of its defaults, types and documentation
  * (`docs/truck.md` mirrors it). Loaded from a YAML or JSON file; secrets never sit in it, only
  * the path of a file or the name of an environment variable holding them. Every problem is
- * reported at once.
+ * reported at once. Every object is strict: an unknown key (a typo such as `passwordFlie`) is one
+ * of the problems, never silently dropped.
  */
 
 const Grams = z.number().int().nonnegative();
@@ -19,7 +20,7 @@ const Fraction = z.number().min(0).max(1);
 
 /** A serial device: the decoder protocol and the line settings. */
 const serialDevice = (protocolDescription: string, defaultBaud = 9600) =>
-  z.object({
+  z.strictObject({
     protocol: z.string().min(1).describe(protocolDescription),
     serial: serialDeviceSettingsSchema.extend({ baudRate: z.number().int().positive().default(defaultBaud) }),
   });
@@ -45,14 +46,14 @@ export const IndicatorDeviceConfig = serialDevice(
  * in, cab LED and buzzer out. `board` is the Firmata feature's own settings schema (pins,
  * debounce, pressure transducer and fill curve).
  */
-export const LifterBoardConfig = z.object({
+export const LifterBoardConfig = z.strictObject({
   serial: serialDeviceSettingsSchema.extend({ baudRate: z.number().int().positive().default(57600) }),
   board: lifterBoardSettingsSchema.prefault({}),
 });
 
 /** MQTT broker connection. */
 export const BrokerConfig = z
-  .object({
+  .strictObject({
     url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'mqtt://, mqtts://, ws:// or wss:// URL'),
     username: z.string().min(1).optional().describe('Defaults to the truck id'),
     passwordFile: z.string().min(1).optional().describe('File holding the password (first line)'),
@@ -62,7 +63,7 @@ export const BrokerConfig = z
       .optional()
       .describe('Environment variable holding the password'),
     tls: z
-      .object({
+      .strictObject({
         ca: z.string().optional().describe('CA certificate file (PEM)'),
         cert: z.string().optional().describe('Client certificate file (PEM)'),
         key: z.string().optional().describe('Client key file (PEM)'),
@@ -72,32 +73,32 @@ export const BrokerConfig = z
   .refine((b) => !(b.passwordFile && b.passwordEnv), 'give passwordFile or passwordEnv, not both');
 
 /** The whole agent configuration. */
-export const TruckConfig = z.object({
+export const TruckConfig = z.strictObject({
   truckId: DeviceId,
   dataDir: z.string().min(1).describe('Persistent directory: outbox and trip state'),
-  devices: z.object({
+  devices: z.strictObject({
     rfid: RfidDeviceConfig,
     indicator: IndicatorDeviceConfig,
     lifter: LifterBoardConfig.optional().describe('Without it the lifter edges must come from elsewhere'),
     gps: z
-      .object({
+      .strictObject({
         serial: serialDeviceSettingsSchema.extend({ baudRate: z.number().int().positive().default(4800) }),
       })
       .optional(),
     side: z.enum(['left', 'right', 'rear']).optional(),
   }),
-  capacity: z.object({
+  capacity: z.strictObject({
     maxPayloadG: z.number().int().positive().describe('Legal payload of the truck, grams'),
     bodyVolumeL: z.number().int().positive().describe('Body volume, litres'),
   }),
   weighing: z
-    .object({
+    .strictObject({
       scaleIntervalG: z.number().int().positive().default(500).describe('Scale interval e (OIML R51)'),
       minimumG: Grams.optional().describe('Instrument minimum Min; default 10 e'),
     })
     .prefault({}),
   thresholds: z
-    .object({
+    .strictObject({
       unloadMarginG: Grams.default(500_000).describe('Without a route: unload within this of the payload'),
       volumeMargin: Fraction.default(0.05).describe('Without a route: unload above 1 − this volume fill'),
       routeMarginG: Grams.default(50_000).describe('With a route: the next bin must fit with this to spare'),
@@ -129,26 +130,26 @@ export const TruckConfig = z.object({
     })
     .prefault({}),
   status: z
-    .object({
+    .strictObject({
       intervalS: z.number().int().min(5).max(3600).default(30).describe('TruckStatus at least this often'),
     })
     .prefault({}),
   outbox: z
-    .object({
+    .strictObject({
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
       maxEntries: z.number().int().positive().default(200_000),
     })
     .prefault({}),
   broker: BrokerConfig,
   cabDisplay: z
-    .object({
+    .strictObject({
       serial: serialDeviceSettingsSchema,
       width: z.number().int().min(8).max(80).default(20).describe('Characters per line'),
     })
     .optional()
     .describe('Serial text display in the cab (advice and last lift, one line each)'),
   cabScreen: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true).describe('Serve the cab screen'),
       host: z
         .string()

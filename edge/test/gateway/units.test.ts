@@ -143,6 +143,25 @@ describe('gateway configuration', () => {
       expect(problems.some((p) => p.startsWith(where))).toBe(true);
     }
   });
+
+  it('reports every unknown key (a typo) with the other problems, at every depth', () => {
+    const r = checkGatewayConfig({
+      gatewayId: 'gw-1',
+      dataDir: '/var/lib/x',
+      broker: { url: 'mqtts://b:8883', passwordenv: 'GW_PASSWORD' },
+      batchIntervalS: 0,
+      batchIntervalSec: 5,
+      footfall: { enable: true },
+      scanner: { maxTracked: 1000, purgeAfter: 30 },
+    });
+    expect(r.ok ? [] : r.problems).toEqual([
+      'broker: Unrecognized key: "passwordenv"',
+      'scanner: Unrecognized key: "purgeAfter"',
+      'batchIntervalS: Too small: expected number to be >=1',
+      'footfall: Unrecognized key: "enable"',
+      '(root): Unrecognized key: "batchIntervalSec"',
+    ]);
+  });
 });
 
 describe('deploy/gateway', () => {

@@ -63,6 +63,38 @@ describe('TruckConfig', () => {
     expect(r.problems.map((p) => p.split(':')[0])).toEqual(['truckId', 'capacity.maxPayloadG', 'broker.url']);
   });
 
+  it('reports every unknown key (a typo) with the other problems, at every depth', () => {
+    const raw = minimal() as Record<string, unknown>;
+    raw.capacity = { maxPayloadG: -1, bodyVolumeL: 20_000 };
+    raw.dataDr = '/var/lib/typo';
+    raw.broker = { url: 'mqtt://127.0.0.1:1884', passwordFlie: '/etc/releve/pw', tls: { ca: 'a', cer: 'b' } };
+    raw.devices = {
+      ...(raw.devices as object),
+      rfid: { protocol: 'em4100', serial: { path: '/dev/ttyUSB0', baudrate: 19200 } },
+      lifter: {
+        serial: { path: '/dev/ttyACM0' },
+        board: { clamp: { pin: 4, activelow: true }, debounce: 5 },
+      },
+    };
+    raw.thresholds = { unloadMarginKg: 500 };
+    const r = checkTruckConfig(raw);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        'capacity.maxPayloadG: Too small: expected number to be >0',
+        '(root): Unrecognized key: "dataDr"',
+        'broker: Unrecognized key: "passwordFlie"',
+        'broker.tls: Unrecognized key: "cer"',
+        'devices.rfid.serial: Unrecognized key: "baudrate"',
+        'devices.lifter.board.clamp: Unrecognized key: "activelow"',
+        'devices.lifter.board: Unrecognized key: "debounce"',
+        'thresholds: Unrecognized key: "unloadMarginKg"',
+      ]),
+    );
+    expect(r.problems).toHaveLength(8);
+  });
+
   it('reports unknown protocols, inconsistent thresholds, missing secrets and unreadable files together', () => {
     const raw = minimal();
     raw.devices.rfid.protocol = 'wiegand';
