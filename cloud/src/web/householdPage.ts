@@ -13,6 +13,14 @@ export function kgPerMonth(s: HouseholdStatement): { month: string; kg: number }
 }
 
 /**
+ * Cents of a charge line's `unitPriceCents` (docs/billing.md, `unit_price_cents`): a decimal, or
+ * for the fixed part the price per year over the days of the year (`18250/365`): per year then.
+ */
+export function unitPriceCents(text: string): number {
+  return Number(text.split('/')[0]);
+}
+
+/**
  * The inner HTML of a household's statement page, rendered on the server: a citizen has no
  * account and no token, only the personal link, so the page needs no API call and works
  * without JavaScript (the script only adds the chart).
@@ -22,8 +30,15 @@ export function householdMain(s: HouseholdStatement, lang: Language, dict: Dicti
   const locale = lang === 'en' ? 'en-GB' : 'fr-FR';
   const kg = (x: number | null) =>
     x === null ? '—' : `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(x)} kg`;
-  const eur = (cents: number) =>
-    new Intl.NumberFormat(locale, { style: 'currency', currency: 'EUR' }).format(cents / 100);
+  const eur = (cents: number, maxDigits = 2) =>
+    new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency: 'EUR',
+      maximumFractionDigits: maxDigits,
+    }).format(cents / 100);
+  // billing's decimal texts (quantities, unit prices) shown in the page's language
+  const decimal = (text: string, maxDigits: number) =>
+    new Intl.NumberFormat(locale, { maximumFractionDigits: maxDigits }).format(Number(text));
   const day = (d: string) =>
     new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(
       new Date(`${d}T12:00:00Z`),
@@ -40,14 +55,18 @@ export function householdMain(s: HouseholdStatement, lang: Language, dict: Dicti
         }</td></tr>`,
     )
     .join('');
+  // The unit price in words of the page's language; billing's own reference of the line (its
+  // sub-article, as in the export files) follows as a code, not as prose.
   const lines = s.charge.lines
     .map(
       (l) =>
-        `<tr><td>${t(`household.product.${l.product}`)}</td><td>${esc(l.subArticle)}${
+        `<tr><td>${t(`household.product.${l.product}`)}</td><td>${t(`household.price.${l.product}`, {
+          price: eur(unitPriceCents(l.unitPriceCents), 3),
+        })}<br><small class="hint">${t('household.reference')} <code lang="en">${esc(l.subArticle)}${
           l.share ? ` (${esc(l.share)})` : ''
-        }</td><td class="num">${esc(l.quantity)} ${t(`household.unit.${l.unit}`)}</td><td class="num">${eur(
-          l.amountCents,
-        )}</td></tr>`,
+        }</code></small></td><td class="num">${decimal(l.quantity, 3)} ${t(
+          `household.unit.${l.unit}`,
+        )}</td><td class="num">${eur(l.amountCents)}</td></tr>`,
     )
     .join('');
   const empty = (cols: number) => `<tr><td colspan="${cols}">${t('state.empty')}</td></tr>`;
@@ -68,7 +87,7 @@ export function householdMain(s: HouseholdStatement, lang: Language, dict: Dicti
           households: c.households,
           volume: c.binVolumeL ?? '—',
           kg: kg(c.averageNetWeightKg),
-          lifts: c.averageLifts ?? '—',
+          lifts: c.averageLifts === null ? '—' : decimal(String(c.averageLifts), 1),
         })
   }</p></section>
 <section aria-labelledby="h-monthly"><h2 id="h-monthly">${t('household.monthly')}</h2><div id="household-chart"></div></section>
@@ -84,7 +103,7 @@ export function householdMain(s: HouseholdStatement, lang: Language, dict: Dicti
 <div class="scroll" tabindex="0" role="region" aria-label="${t('household.charge')}"><table id="household-charge-table"><caption>${t(
     'household.chargeCaption',
   )}</caption>
-<thead><tr><th scope="col">${t('household.productCol')}</th><th scope="col">${t('household.detail')}</th><th scope="col">${t(
+<thead><tr><th scope="col">${t('household.productCol')}</th><th scope="col">${t('household.unitPrice')}</th><th scope="col">${t(
     'household.quantity',
   )}</th><th scope="col">${t('household.amount')}</th></tr></thead>
 <tbody>${lines || empty(4)}</tbody></table></div></section>

@@ -2,6 +2,7 @@ import type { LiftEvent } from '@releve/shared';
 import { commandService, requireService } from '@releve/shared/testing/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBillingStore } from '../billing/storeFixture.js';
+import { unitPriceCents } from '../../src/web/householdPage.js';
 import { Browser, WebCloud } from './WebCloud.js';
 
 const hasChromium = await requireService(commandService('chromium'));
@@ -74,6 +75,33 @@ describe.skipIf(!hasChromium)('citizen statement page in headless Chromium', () 
     expect(await page.locator('#household-lifts-table tbody').textContent()).toContain(
       'sous le minimum de pesée',
     );
+    // Every figure in French: unit prices in words, quantities and averages with a decimal comma.
+    const charge = page.locator('#household-charge-table tbody');
+    for (const [i, line] of expected.charge.lines.entries()) {
+      const cells = charge.locator('tr').nth(i).locator('td');
+      expect(await cells.nth(1).textContent()).toContain(
+        { fixed: 'par an', lifts: 'par levée', weight: 'par kg' }[line.product],
+      );
+      expect(await cells.nth(1).locator('code').textContent()).toContain(line.subArticle);
+      expect(await cells.nth(2).textContent()).toBe(
+        `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 3 }).format(Number(line.quantity))} ${
+          { day: 'jours', lift: 'levées', kg: 'kg' }[line.unit]
+        }`,
+      );
+      // (a price per kg keeps its third decimal: 23.5 cents is 0,235 €)
+      if (line.product !== 'weight')
+        expect(await cells.nth(1).textContent()).toContain(eur(unitPriceCents(line.unitPriceCents), 'fr-FR'));
+    }
+    const prose = `${await page.locator('#household-comparison').textContent()}${await charge
+      .locator('td:not(:has(code))')
+      .allTextContents()}`;
+    expect(prose).not.toMatch(/\d\.\d|NaN/);
+    // the fixed part's unit price is per year (billing gives it per day: `18000/365`)
+    const fixed = expected.charge.lines.find((l) => l.product === 'fixed');
+    expect(fixed?.unitPriceCents).toMatch(/^\d+\/36[56]$/);
+    expect(await charge.locator('tr').first().textContent()).toContain(
+      `${eur(Number(fixed?.unitPriceCents.split('/')[0]), 'fr-FR')} par an`,
+    );
     // kg per month: one bar per calendar month with lifts.
     const months = new Set(expected.lifts.map((l) => l.day.slice(0, 7)));
     await page.locator('#household-chart svg.chart').waitFor();
@@ -87,6 +115,7 @@ describe.skipIf(!hasChromium)('citizen statement page in headless Chromium', () 
     expect(await page.locator('#household-projected').textContent()).toBe(
       eur(expected.charge.projectedCents, 'en-GB'),
     );
+    expect(await page.locator('#household-charge-table tbody').textContent()).toContain('a year');
     await browser.screenshot(page, 'household-english');
   });
 
