@@ -25,12 +25,14 @@ const NO_FLAGS: readonly string[] = Object.freeze([]);
  * Lifts read from the store a block at a time: a single SQL row carries thousands of lifts as
  * one byte string, parsed here without a string per field. Reading a million lifts as rows
  * costs about a microsecond each in the driver, more than the whole classification; as blocks
- * it costs a third of that. Only what the classifier keeps becomes a string: the id, and the
- * tag for its look-up.
+ * it costs a third of that. No string is made per lift: ids stay bytes, each distinct tag and
+ * flag list is made once.
  */
 export class LiftBlock {
   length = 0;
-  private readonly ids: string[] = [];
+  /** The block parsed last, and where each lift's id starts in it. */
+  private block: Buffer | null = null;
+  private readonly idAt: Int32Array;
   private readonly times: Float64Array;
   private readonly tags: (string | null)[] = [];
   private readonly nets: Float64Array;
@@ -53,6 +55,7 @@ export class LiftBlock {
     this.nets = new Float64Array(capacity);
     this.noNet = new Uint8Array(capacity);
     this.tagEntries = new Int32Array(capacity);
+    this.idAt = new Int32Array(capacity);
   }
 
   /**
@@ -80,7 +83,7 @@ export class LiftBlock {
         const b = block[i]!;
         if (b >= 0x7f || b < 0x20) return false;
       }
-      this.ids[n] = block.toString('latin1', p, idEnd);
+      this.idAt[n] = p;
       // Start time, canonical UTC.
       p = idEnd + 1;
       if (p + TS_LENGTH >= end || block[p + TS_LENGTH] !== FIELD) return false;
@@ -152,6 +155,7 @@ export class LiftBlock {
     }
     if (n !== count) return false;
     this.length = n;
+    this.block = block;
     return true;
   }
 
@@ -195,7 +199,8 @@ export class LiftBlock {
         }
       }
       classifier.addCanonical(
-        this.ids[i]!,
+        this.block!,
+        this.idAt[i]!,
         this.times[i]!,
         tag,
         key,
@@ -204,6 +209,7 @@ export class LiftBlock {
       );
     }
     this.length = 0;
+    this.block = null;
   }
 }
 
