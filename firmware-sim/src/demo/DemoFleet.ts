@@ -21,7 +21,7 @@ export interface DemoTruck {
 /** A beacon the operator deployed, with what the simulation does with it. */
 export interface DemoBeacon extends AllowlistedBeacon {
   shop: string;
-  /** Which gateways list it (the cloud's allowlists, with {@link DEMO_ALLOWLIST_RADIUS_M}). */
+  /** Which gateways list it. */
   gateways: string[];
   /** What its simulated self does: advertise, advertise on a nearly flat battery, or nothing. */
   simulated: 'ok' | 'low-battery' | 'silent';
@@ -126,13 +126,6 @@ function address(n: number): string {
 }
 
 /**
- * The cloud's allowlist radius in the demo (`beacons.allowlistRadiusM`), metres: the cloud
- * pushes each gateway the registered beacons within it, which gives exactly the lists of
- * {@link demoBeacons} (beacons 1–16 to gw-01, 15–30 to gw-02) for gateways 40 m apart.
- */
-export const DEMO_ALLOWLIST_RADIUS_M = 30;
-
-/**
  * Thirty beacons along the Cosmo zone: iBeacons, Eddystone-UID (with TLM) and AltBeacons.
  * Their advertising intervals are the simulator's (0.5–1.5 s), so none is declared.
  * Beacons 1–16 are listed by gw-01, 15–30 by gw-02 (two overlap). Three Eddystone beacons
@@ -191,9 +184,8 @@ export function demoFleet(o: DemoFleetOptions): DemoFleet {
   }));
   const gateways: DemoGateway[] = [
     { gatewayId: 'gw-01', name: 'Cosmo nord', lat: 43.6601, lon: 3.5418, clone: true },
-    // 40 m apart: within DEMO_ALLOWLIST_RADIUS_M of each are its own beacons and the two
-    // between them, and none of the other's
-    { gatewayId: 'gw-02', name: 'Cosmo sud', lat: 43.66046, lon: 3.5418, clone: false },
+    // 20 m apart: their zones overlap, so the beacons both list sit within reach of each
+    { gatewayId: 'gw-02', name: 'Cosmo sud', lat: 43.66028, lon: 3.5418, clone: false },
   ];
   return { trucks, gateways, beacons: demoBeacons(gateways) };
 }

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assignBeacons } from '@releve/cloud/beacons/AllowlistAssignment';
 import { validateTariffPlan } from '@releve/cloud/billing/TariffPlan';
 import { RegistryImport } from '@releve/cloud/registry/RegistryImport';
 import { Store } from '@releve/cloud/store/Store';
@@ -9,7 +8,7 @@ import { AllowlistedBeacon, RouteCommand } from '@releve/shared';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_ALLOWLIST_RADIUS_M, demoFleet, isUnregisteredBin } from '../../src/demo/DemoFleet.js';
+import { demoFleet, isUnregisteredBin } from '../../src/demo/DemoFleet.js';
 import { registryCsv, sampleHousehold } from '../../src/demo/DemoRegistry.js';
 import { demoTariff } from '../../src/demo/DemoTariff.js';
 import { routeCommandOf } from '../../src/truck/RouteFile.js';
@@ -87,20 +86,6 @@ describe('the demo fleet', () => {
     expect(r.ok).toBe(true);
     for (const plan of ['household', 'business'] as const)
       expect(demoTariff('2026-01-01').plans[plan].versions[0]?.effectiveFrom).toBe('2026-01-01');
-  });
-
-  it('lists each beacon on the gateways meant to hear it, as the cloud assigns them from the registry', () => {
-    const fleet = demoFleet({ binsPerRoute: 1, date: '2026-11-28' });
-    const { lists, beyondReach } = assignBeacons(fleet.gateways, fleet.beacons, DEMO_ALLOWLIST_RADIUS_M);
-    expect(beyondReach).toEqual([]);
-    for (const g of fleet.gateways)
-      expect(lists.get(g.gatewayId)?.map((b) => b.beaconId)).toEqual(
-        fleet.beacons.filter((b) => b.gateways.includes(g.gatewayId)).map((b) => b.beaconId),
-      );
-    expect(fleet.beacons.filter((b) => b.gateways.length === 2).map((b) => b.name)).toEqual([
-      'Balise 15',
-      'Balise 16',
-    ]);
   });
 
   it('unloads before a bin would pass the payload or the body, whatever the round length and seed', () => {
