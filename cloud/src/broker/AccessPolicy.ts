@@ -106,23 +106,3 @@ export class AccessPolicy {
     return null;
   }
 }
-
-/**
- * Per-client memo of access decisions, keyed by kind and topic, bounded so a client walking
- * many topics cannot grow it without end. Dropped when the ACL is reloaded.
- */
-export class AccessDecisionCache {
-  private readonly entries = new Map<string, AccessDecision>();
-  constructor(private readonly capacity = 1024) {}
-
-  /** The memoised decision, computing it on a miss. */
-  get(kind: AccessKind, topic: string, compute: () => AccessDecision): AccessDecision {
-    const key = `${kind}\u0000${topic}`;
-    const hit = this.entries.get(key);
-    if (hit) return hit;
-    const d = compute();
-    if (this.entries.size >= this.capacity) this.entries.clear();
-    this.entries.set(key, d);
-    return d;
-  }
-}

@@ -1,6 +1,7 @@
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { Logger } from 'pino';
-import { AccessDecisionCache, type AccessKind, AccessPolicy, type ClientRules } from './AccessPolicy.js';
+import { AccessDecisionCache } from './AccessDecisionCache.js';
+import { type AccessKind, AccessPolicy, type ClientRules } from './AccessPolicy.js';
 import { type AclTable, loadAclFile, parseAclFile } from './AclFile.js';
 import { roleAclSection } from './AclSections.js';
 import { loadPasswordFile, type PasswordTable } from './PasswordFile.js';

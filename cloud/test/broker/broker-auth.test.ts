@@ -290,6 +290,35 @@ describe.skipIf(!hasPasswd)('broker authentication and authorisation', () => {
     expect(await broker.reload()).toBe(true);
   });
 
+  it("applies a changed ACL to a connected subscriber's cached decisions on reload()", async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const before = readFileSync(files.aclFile, 'utf8');
+    const ingest = cleanup.client(await connectOk(url, device('ingest')));
+    const got = collect(ingest);
+    await ingest.subscribeAsync('releve/v1/trucks/+/lifts', { qos: 1 });
+    const a = cleanup.client(await connectOk(url, device('truck-a')));
+    const b = cleanup.client(await connectOk(url, device('truck-b')));
+    const round = async (n: number) => {
+      await a.publishAsync('releve/v1/trucks/truck-a/lifts', `a${n}`, { qos: 1 });
+      await b.publishAsync('releve/v1/trucks/truck-b/lifts', `b${n}`, { qos: 1 });
+      await waitFor(() => got.find((m) => m.payload === `b${n}`));
+    };
+    await round(1); // both decisions allowed and cached
+    const ingestSection = roleAclSection('ingest', 'ingest');
+    expect(before).toContain(ingestSection);
+    writeFileSync(
+      files.aclFile,
+      before.replace(ingestSection, `${ingestSection}\ntopic deny releve/v1/trucks/truck-a/lifts`),
+    );
+    expect(await broker.reload()).toBe(true);
+    await round(2);
+    writeFileSync(files.aclFile, before);
+    expect(await broker.reload()).toBe(true);
+    await round(3);
+    await waitFor(() => got.find((m) => m.payload === 'a3'));
+    expect(got.map((m) => m.payload).sort()).toEqual(['a1', 'a3', 'b1', 'b2', 'b3']);
+  });
+
   it('applies a changed password file on reload() without a restart', async () => {
     mosquittoPasswd(files.passwordFile, 'late-user', 'late-pw');
     expect((await tryConnect(url, { clientId: 'late', username: 'late-user', password: 'late-pw' })).ok).toBe(
