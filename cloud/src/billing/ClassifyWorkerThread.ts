@@ -13,8 +13,6 @@ try {
     classifyStoredLifts(db, classifier, task.range, task.rowids);
     const result = classifier.result();
     finish(task, { result }, [
-      result.ids.bytes.buffer,
-      result.ids.ends.buffer,
       result.days.buffer,
       result.times.buffer,
       result.nets.buffer,

@@ -25,14 +25,12 @@ const NO_FLAGS: readonly string[] = Object.freeze([]);
  * Lifts read from the store a block at a time: a single SQL row carries thousands of lifts as
  * one byte string, parsed here without a string per field. Reading a million lifts as rows
  * costs about a microsecond each in the driver, more than the whole classification; as blocks
- * it costs a third of that. No string is made per lift: ids stay bytes, each distinct tag and
- * flag list is made once.
+ * it costs a third of that. Only what the classifier keeps becomes a string: the id, and the
+ * tag for its look-up.
  */
 export class LiftBlock {
   length = 0;
-  /** The block parsed last, and where each lift's id starts in it. */
-  private block: Buffer | null = null;
-  private readonly idAt: Int32Array;
+  private readonly ids: string[] = [];
   private readonly times: Float64Array;
   private readonly tags: (string | null)[] = [];
   private readonly nets: Float64Array;
@@ -55,7 +53,6 @@ export class LiftBlock {
     this.nets = new Float64Array(capacity);
     this.noNet = new Uint8Array(capacity);
     this.tagEntries = new Int32Array(capacity);
-    this.idAt = new Int32Array(capacity);
   }
 
   /**
@@ -83,7 +80,7 @@ export class LiftBlock {
         const b = block[i]!;
         if (b >= 0x7f || b < 0x20) return false;
       }
-      this.idAt[n] = p;
+      this.ids[n] = block.toString('latin1', p, idEnd);
       // Start time, canonical UTC.
       p = idEnd + 1;
       if (p + TS_LENGTH >= end || block[p + TS_LENGTH] !== FIELD) return false;
@@ -155,7 +152,6 @@ export class LiftBlock {
     }
     if (n !== count) return false;
     this.length = n;
-    this.block = block;
     return true;
   }
 
@@ -199,8 +195,7 @@ export class LiftBlock {
         }
       }
       classifier.addCanonical(
-        this.block!,
-        this.idAt[i]!,
+        this.ids[i]!,
         this.times[i]!,
         tag,
         key,
@@ -209,7 +204,6 @@ export class LiftBlock {
       );
     }
     this.length = 0;
-    this.block = null;
   }
 }
 

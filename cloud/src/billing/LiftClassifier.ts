@@ -9,10 +9,7 @@ import {
 } from './BillingPeriod.js';
 import { type BillingRegistry, type BinHolding, TagIndex } from './BillingRegistry.js';
 import type { ReviewItem } from './ChargeLine.js';
-import { LiftIdColumn, type LiftIdParts } from './LiftIdColumn.js';
 import type { PlanName } from './TariffPlan.js';
-
-const UUID_LENGTH = 36;
 
 /** Flags that keep a lift from being billed, in the order their reason is given. */
 const REFUSING_FLAGS: ReadonlyArray<ReviewItem['reason']> = [
@@ -42,9 +39,6 @@ export interface Holder {
  */
 export class BilledLifts {
   length = 0;
-  /** The ids as bytes while lifts are read; {@link ids} once grouped. */
-  readonly idColumn = new LiftIdColumn();
-  /** The ids as strings, in row order: filled by {@link groupByHolding}. */
   ids: string[] = [];
   days = new Int32Array(1024);
   times = new Float64Array(1024);
@@ -52,21 +46,10 @@ export class BilledLifts {
   belowMinimum = new Uint8Array(1024);
   holdings = new Int32Array(1024);
 
-  /** Adds a lift whose id is a string, or the 36 ASCII bytes at `idAt` of `idBlock`. */
-  push(
-    id: string | null,
-    idBlock: Uint8Array | null,
-    idAt: number,
-    time: number,
-    day: number,
-    net: number,
-    belowMinimum: boolean,
-    holding: number,
-  ): void {
+  push(id: string, time: number, day: number, net: number, belowMinimum: boolean, holding: number): void {
     const i = this.length++;
     if (i === this.times.length) this.grow();
-    if (id !== null) this.idColumn.pushText(id);
-    else this.idColumn.pushAscii(idBlock!, idAt, UUID_LENGTH);
+    this.ids.push(id);
     this.days[i] = day;
     this.times[i] = time;
     this.nets[i] = net;
@@ -77,9 +60,6 @@ export class BilledLifts {
   /** Time order, then id: a total order (ids are unique once duplicates are set aside). */
   readonly order = (a: number, b: number): number =>
     this.times[a]! - this.times[b]! || cmp(this.ids[a]!, this.ids[b]!);
-
-  /** {@link order} before the ids are strings. */
-  private readonly orderById = (a: number, b: number): number => this.idColumn.compare(a, b);
 
   /**
    * Puts the rows in holding order, each holding's in time order, and returns where each
@@ -113,7 +93,7 @@ export class BilledLifts {
    */
   private permute(order: Int32Array): void {
     const n = this.length;
-    const ids = this.idColumn.texts(order);
+    const ids = new Array<string>(n);
     const days = new Int32Array(n);
     const times = new Float64Array(n);
     const nets = new Float64Array(n);
@@ -121,6 +101,7 @@ export class BilledLifts {
     const holdings = new Int32Array(n);
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
+      ids[k] = this.ids[i]!;
       days[k] = this.days[i]!;
       times[k] = this.times[i]!;
       nets[k] = this.nets[i]!;
@@ -169,7 +150,7 @@ export class BilledLifts {
    * but for lifts of the same second.
    */
   private insertionSort(rows: Int32Array, from: number, to: number): void {
-    const { times } = this;
+    const { times, ids } = this;
     for (let i = from + 1; i < to; i++) {
       const row = rows[i]!;
       const t = times[row]!;
@@ -177,7 +158,7 @@ export class BilledLifts {
       while (j >= from) {
         const other = rows[j]!;
         const dt = times[other]! - t;
-        if (dt < 0 || (dt === 0 && this.orderById(other, row) < 0)) break;
+        if (dt < 0 || (dt === 0 && ids[other]! < ids[row]!)) break;
         rows[j + 1] = other;
         j--;
       }
@@ -185,8 +166,7 @@ export class BilledLifts {
     }
   }
 
-  /** Doubles the columns' capacity. */
-  grow(): void {
+  private grow(): void {
     const n = this.times.length * 2;
     const times = new Float64Array(n);
     times.set(this.times);
@@ -208,7 +188,7 @@ export class BilledLifts {
 
 /** The part of a period's lifts a {@link LiftClassifier} classified, as it crosses threads. */
 export interface ClassifiedLifts {
-  ids: LiftIdParts;
+  ids: string[];
   days: Int32Array<ArrayBuffer>;
   times: Float64Array<ArrayBuffer>;
   nets: Float64Array<ArrayBuffer>;
@@ -294,17 +274,7 @@ export class LiftClassifier {
       this.reviewed(id, ts, tagId, 'outside-period', `time ${ts} is not an ISO-8601 instant`);
       return;
     }
-    this.classify(
-      id,
-      null,
-      0,
-      ts,
-      time,
-      tagId,
-      tagId === null ? -1 : this.tags.keyOf(tagId),
-      netWeightG,
-      flags,
-    );
+    this.classify(id, ts, time, tagId, tagId === null ? -1 : this.tags.keyOf(tagId), netWeightG, flags);
   }
 
   /** The key of a tag for {@link addCanonical} ({@link TagIndex.keyOf}). */
@@ -313,28 +283,24 @@ export class LiftClassifier {
   }
 
   /**
-   * {@link addFields} as a store block gives them: the id as the 36 ASCII bytes of a UUID at
-   * `idAt` of `idBlock` (a string is made only if the lift goes to review), a start time
-   * already parsed from the canonical form `YYYY-MM-DDTHH:MM:SS.sssZ` (so its text is
-   * `toISOString()` of `time`), and the tag's {@link tagKey} (-1 when there is no tag).
+   * {@link addFields} from a start time already parsed, for a lift whose start was stored in
+   * the canonical form `YYYY-MM-DDTHH:MM:SS.sssZ` (so its text is `toISOString()` of `time`,
+   * made only if the lift goes to review), and whose tag's {@link tagKey} is known (-1 when
+   * there is no tag).
    */
   addCanonical(
-    idBlock: Buffer,
-    idAt: number,
+    id: string,
     time: number,
     tagId: string | null,
     tagKey: number,
     netWeightG: number | null,
     flags: readonly string[],
   ): void {
-    this.classify(null, idBlock, idAt, null, time, tagId, tagKey, netWeightG, flags);
+    this.classify(id, null, time, tagId, tagKey, netWeightG, flags);
   }
 
-  /** Bills the lift, or puts it in the review queue. Its id is `id`, or bytes of `idBlock`. */
   private classify(
-    id: string | null,
-    idBlock: Buffer | null,
-    idAt: number,
+    id: string,
     text: string | null,
     time: number,
     tagId: string | null,
@@ -344,49 +310,55 @@ export class LiftClassifier {
   ): void {
     const { period } = this;
     const day = this.localDays.dayOf(text, time);
-    let reason: ReviewItem['reason'];
-    let detail: string;
     if (day < this.periodFrom || day >= this.periodTo) {
-      reason = 'outside-period';
-      detail = `local day ${dayString(day)} is outside ${period.from}…${period.to}`;
-    } else {
-      this.liftsInPeriod++;
-      const flag = flags.length ? REFUSING_FLAGS.find((f) => flags.includes(f)) : undefined;
-      if (flag) {
-        reason = flag;
-        detail = `flagged ${flag} by the truck`;
-      } else if (tagId === null || flags.includes('no-tag')) {
-        reason = 'no-tag';
-        detail = 'no tag was read';
-      } else if (netWeightG === null) {
-        reason = 'unstable';
-        detail = 'no net weight';
-      } else if (netWeightG < 0) {
-        reason = 'negative-net';
-        detail = `net weight ${netWeightG} g`;
-      } else {
-        const holding = this.tags.indexOnKey(tagKey, day);
-        const holder = holding < 0 ? undefined : this.holderAt[holding]!;
-        if (holder === undefined) {
-          if (tagKey >= 0) {
-            reason = 'no-holder';
-            detail = `tag ${tagId} held by nobody on ${dayString(day)}`;
-          } else {
-            reason = 'unknown-tag';
-            detail = `tag ${tagId} is not registered`;
-          }
-        } else if (day < holder.presentFrom || day >= holder.presentTo) {
-          reason = 'vacant';
-          detail = `account ${holder.accountId} did not occupy the premises on ${dayString(day)}`;
-        } else {
-          const belowMinimum = flags.length > 0 && flags.includes('below-minimum');
-          this.billed.push(id, idBlock, idAt, time, day, netWeightG, belowMinimum, holding);
-          return;
-        }
-      }
+      this.reviewed(
+        id,
+        text ?? isoText(time),
+        tagId,
+        'outside-period',
+        `local day ${dayString(day)} is outside ${period.from}…${period.to}`,
+      );
+      return;
     }
-    const liftId = id ?? idBlock!.toString('latin1', idAt, idAt + UUID_LENGTH);
-    this.reviewed(liftId, text ?? isoText(time), tagId, reason, detail);
+    this.liftsInPeriod++;
+    const flag = flags.length ? REFUSING_FLAGS.find((f) => flags.includes(f)) : undefined;
+    if (flag) {
+      this.reviewed(id, text ?? isoText(time), tagId, flag, `flagged ${flag} by the truck`);
+    } else if (tagId === null || flags.includes('no-tag')) {
+      this.reviewed(id, text ?? isoText(time), tagId, 'no-tag', 'no tag was read');
+    } else if (netWeightG === null) {
+      this.reviewed(id, text ?? isoText(time), tagId, 'unstable', 'no net weight');
+    } else if (netWeightG < 0) {
+      this.reviewed(id, text ?? isoText(time), tagId, 'negative-net', `net weight ${netWeightG} g`);
+    } else {
+      const holding = this.tags.indexOnKey(tagKey, day);
+      if (holding < 0) {
+        if (tagKey >= 0) {
+          this.reviewed(
+            id,
+            text ?? isoText(time),
+            tagId,
+            'no-holder',
+            `tag ${tagId} held by nobody on ${dayString(day)}`,
+          );
+        } else
+          this.reviewed(id, text ?? isoText(time), tagId, 'unknown-tag', `tag ${tagId} is not registered`);
+        return;
+      }
+      const holder = this.holderAt[holding]!;
+      if (day < holder.presentFrom || day >= holder.presentTo) {
+        this.reviewed(
+          id,
+          text ?? isoText(time),
+          tagId,
+          'vacant',
+          `account ${holder.accountId} did not occupy the premises on ${dayString(day)}`,
+        );
+        return;
+      }
+      const belowMinimum = flags.length > 0 && flags.includes('below-minimum');
+      this.billed.push(id, time, day, netWeightG, belowMinimum, holding);
+    }
   }
 
   private reviewed(
@@ -404,7 +376,7 @@ export class LiftClassifier {
     const b = this.billed;
     const n = b.length;
     return {
-      ids: b.idColumn.parts(),
+      ids: b.ids,
       days: b.days.slice(0, n),
       times: b.times.slice(0, n),
       nets: b.nets.slice(0, n),
@@ -417,17 +389,16 @@ export class LiftClassifier {
 
   /** Adds what another classifier of the same period and registry found. */
   merge(part: ClassifiedLifts): void {
-    const b = this.billed;
-    const n = part.ids.ends.length;
-    const from = b.length;
-    while (b.times.length < from + n) b.grow();
-    b.idColumn.append(part.ids);
-    b.days.set(part.days, from);
-    b.times.set(part.times, from);
-    b.nets.set(part.nets, from);
-    b.belowMinimum.set(part.belowMinimum, from);
-    b.holdings.set(part.holdings, from);
-    b.length = from + n;
+    for (let i = 0; i < part.ids.length; i++) {
+      this.billed.push(
+        part.ids[i]!,
+        part.times[i]!,
+        part.days[i]!,
+        part.nets[i]!,
+        part.belowMinimum[i] === 1,
+        part.holdings[i]!,
+      );
+    }
     for (const r of part.review) this.review.push(r);
     this.liftsInPeriod += part.liftsInPeriod;
   }
