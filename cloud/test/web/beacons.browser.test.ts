@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import pino from 'pino';
 import { commandService, requireService } from '@releve/shared/testing/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BeaconFleet } from '../../src/beacons/BeaconFleet.js';
 import { BEACON, beaconTelemetry, gatewayHealth, online, seedRegistry, sightings } from '../api/fixtures.js';
 import { Browser, WebCloud } from './WebCloud.js';
 
@@ -27,7 +29,12 @@ describe.skipIf(!hasChromium)('beacon operator page in headless Chromium', () =>
       })),
     );
     await cloud.send('sightings', 'gw-01', [sightings('gw-01', 20, now - 5_000)]);
+    // the cloud's fleet evaluation (FleetWatch, every minute) records every device's status
+    fleet().evaluate();
   }, 90_000);
+
+  /** The cloud's fleet evaluation over the test cloud's store, run on demand. */
+  const fleet = () => new BeaconFleet(cloud.store.db, { logger: pino({ level: 'silent' }) });
 
   afterAll(async () => {
     await browser.stop();
@@ -64,6 +71,17 @@ describe.skipIf(!hasChromium)('beacon operator page in headless Chromium', () =>
     await expect.poll(() => gw.locator('.status').textContent(), { timeout: 20_000 }).toBe('hors ligne');
     expect(await page.locator('#gateways-online').textContent()).toBe('0 / 1');
     expect(await page.locator(':focus').getAttribute('data-focus-key')).toBe(`trend-${BEACON}`);
+
+    // The evaluation raises an alert for the change; the next gateway message brings it. The
+    // device goes by its registered name, the change in French; the cloud's diagnostic is marked
+    // as English.
+    fleet().evaluate();
+    await cloud.send('sightings', 'gw-01', [sightings('gw-01', 21, Date.now() - 1_000)]);
+    const alert = page.locator('#alerts-table tbody tr', { hasText: 'en ligne → hors ligne' });
+    await alert.waitFor({ timeout: 20_000 });
+    expect(await alert.locator('th').textContent()).toBe('Cosmo entréegw-01');
+    expect(await alert.locator('td').nth(1).textContent()).toBe('en ligne → hors ligne');
+    expect(await alert.locator('td[lang="en"]').count()).toBe(1);
 
     // The monthly availability report downloads, byte for byte what the API gives.
     const [download] = await Promise.all([

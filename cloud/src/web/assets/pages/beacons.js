@@ -243,16 +243,36 @@ function renderMap() {
   );
 }
 
+/** The registered name of an alert's device (its id when it is not in the lists). */
+function deviceName(a) {
+  const d =
+    a.deviceKind === 'gateway'
+      ? gateways.find((g) => g.gatewayId === a.deviceId)
+      : beacons.find((b) => b.beaconId === a.deviceId);
+  return d?.name ?? a.deviceId;
+}
+
 function renderAlerts() {
+  // The status change in words of the page's language; the cloud's diagnostic (English,
+  // technical) follows as it is, marked as English.
   const rows = alerts.map((a) =>
     h(
       'tr',
       { class: a.severity },
       h('td', null, dateTime(a.raisedAt)),
-      h('td', null, a.deviceId),
-      h('td', null, statusText(a.toStatus)),
+      h(
+        'th',
+        { scope: 'row' },
+        deviceName(a),
+        deviceName(a) === a.deviceId ? null : h('span', { class: 'small mono id' }, a.deviceId),
+      ),
+      h(
+        'td',
+        null,
+        a.fromStatus ? `${statusText(a.fromStatus)} → ${statusText(a.toStatus)}` : statusText(a.toStatus),
+      ),
       h('td', null, t(`severity.${a.severity}`)),
-      h('td', null, a.detail),
+      h('td', { lang: 'en', class: 'small' }, a.detail),
     ),
   );
   fill(
