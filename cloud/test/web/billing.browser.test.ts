@@ -58,6 +58,8 @@ describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => 
     expect(await page.locator('#to-review').textContent()).toBe('2');
     const reasons = await page.locator('#review-table tbody td.reason').allTextContents();
     expect(reasons.sort()).toEqual(['bac inconnu', 'puce illisible']);
+    // the engine's detail is English prose: marked so (screen readers, translators)
+    expect(await page.locator('#review-table tbody td[lang="en"]').count()).toBe(2);
     await page.locator('#live-state[data-state="live.on"]').waitFor();
     await browser.screenshot(page, 'billing');
 

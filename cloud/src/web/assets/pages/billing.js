@@ -148,7 +148,8 @@ function renderReview(items) {
       h('td', null, dateTime(r.ts)),
       h('td', { class: 'mono' }, r.tagId ?? '—'),
       h('td', { class: 'reason' }, hasString(`review.${r.reason}`) ? t(`review.${r.reason}`) : r.reason),
-      h('td', null, r.detail),
+      // the engine's own words (English, as in the review export), next to the reason in the page's language
+      h('td', { lang: 'en' }, r.detail),
     ),
   );
   fill(
