@@ -75,17 +75,20 @@ export class ApiServer {
       });
     });
     this.server = server;
+    const { host, port: wanted } = this.options;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) =>
-        reject(
-          new CloudError(
-            CloudErrorCode.Listen,
-            `HTTP API on ${this.options.host}:${this.options.port}: ${e.message}`,
-            { cause: e },
-          ),
-        ),
-      );
-      server.listen(this.options.port, this.options.host, () => resolve());
+      server.once('error', (e: NodeJS.ErrnoException) => {
+        const why =
+          e.code === 'EADDRINUSE'
+            ? `port ${wanted} on ${host} is already in use; choose another with --http-port or http.port in the configuration file (0 picks a free one)`
+            : e.code === 'EACCES'
+              ? `not allowed to listen on ${host}:${wanted} (ports below 1024 need privileges); change --http-port or http.port`
+              : e.code === 'EADDRNOTAVAIL'
+                ? `${host} is not an address of this machine; change --host or http.host`
+                : `${host}:${wanted}: ${e.message}`;
+        reject(new CloudError(CloudErrorCode.Listen, `HTTP API: ${why}`, { cause: e }));
+      });
+      server.listen(wanted, host, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
     this.options.context.log.info({ host: this.options.host, port }, 'HTTP API listening');

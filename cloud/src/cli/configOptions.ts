@@ -39,7 +39,10 @@ export function addFileOptions(cmd: Command): Command {
 /** Adds every option of `serve`. */
 export function addServeOptions(cmd: Command): Command {
   return addFileOptions(cmd)
-    .option('--host <address>', 'address the MQTT listeners bind to (default 0.0.0.0)')
+    .option(
+      '--host <address>',
+      'address the MQTT and HTTP listeners bind to (default 0.0.0.0; overrides broker.host and http.host)',
+    )
     .option('--mqtt-port <port>', 'MQTT over TCP (default 1883; 0 = a free port)', integer)
     .option('--mqtts-port <port>', 'MQTT over TLS (needs --tls-cert and --tls-key)', integer)
     .option('--ws-port <port>', 'MQTT over WebSocket', integer)
@@ -73,7 +76,8 @@ export function flagsToConfig(f: ConfigFlags): CloudConfigInput {
       allowAnonymous: f.allowAnonymous,
       maxPacketBytes: f.maxPacketBytes,
     },
-    http: { port: f.httpPort },
+    // one address for every listener: `--host 127.0.0.1` must not leave the HTTP API on 0.0.0.0
+    http: { host: f.host, port: f.httpPort },
     mqttUrl: f.mqttUrl,
     billing: { tariffFile: f.tariffFile },
   };

@@ -120,6 +120,34 @@ describe('releve-cloud CLI', { timeout: 180_000 }, () => {
     expect(r.err).not.toContain('    at ');
   });
 
+  it('serve binds HTTP to --host too, and names the port and the setting when the HTTP port is taken', async () => {
+    const dir = cleanup.dir(tempDir());
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    cleanup.add(() => new Promise<void>((r) => blocker.close(() => r())));
+    const taken = (blocker.address() as { port: number }).port;
+    const r = await runCli([
+      'serve',
+      '--allow-anonymous',
+      '--host',
+      '127.0.0.1',
+      '--mqtt-port',
+      '0',
+      '--http-port',
+      String(taken),
+      '--data-dir',
+      dir,
+      '--log-level',
+      'silent',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `[listen] HTTP API: port ${taken} on 127.0.0.1 is already in use; choose another with --http-port or http.port`,
+    );
+    expect(r.err).not.toContain('EADDRINUSE');
+    expect(r.err).not.toContain('    at ');
+  });
+
   it('serve runs the broker, picks up device add through SIGHUP, and stops on SIGINT', async () => {
     const dir = cleanup.dir(tempDir());
     const files = ['--password-file', join(dir, 'passwd'), '--acl-file', join(dir, 'acl'), '--data-dir', dir];

@@ -41,6 +41,19 @@ describe('cloud configuration', () => {
     expect(flagged.dataDir).toBe(join(dir, 'data'));
   });
 
+  it('--host sets the address of the MQTT and the HTTP listeners; without it the file decides each', async () => {
+    const dir = cleanup.dir(tempDir());
+    const file = writeText(
+      dir,
+      'cloud.yaml',
+      'broker:\n  allowAnonymous: true\n  host: 0.0.0.0\nhttp:\n  host: 10.0.0.5\n',
+    );
+    const fromFile = await loadCloudConfig(file, flagsToConfig({}));
+    expect([fromFile.broker.host, fromFile.http.host]).toEqual(['0.0.0.0', '10.0.0.5']);
+    const flagged = await loadCloudConfig(file, flagsToConfig({ host: '127.0.0.1' }));
+    expect([flagged.broker.host, flagged.http.host]).toEqual(['127.0.0.1', '127.0.0.1']);
+  });
+
   it('reads JSON as well as YAML', async () => {
     const dir = cleanup.dir(tempDir());
     const file = writeText(
