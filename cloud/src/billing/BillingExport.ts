@@ -17,6 +17,7 @@ import {
 } from './ChargeExport.js';
 import type { BillingRun } from './ChargeLine.js';
 import { ClassifyWorker } from './ClassifyWorker.js';
+import { ExportFileThread, type ExportThreadOptions } from './ExportFileThread.js';
 import { LiftClassifier } from './LiftClassifier.js';
 import { classifyStoredLifts, loadBillingRegistry, periodLiftRange } from './StoreBillingSource.js';
 import { type TariffPlanFile, validateTariffPlan } from './TariffPlan.js';
@@ -62,10 +63,14 @@ export interface RunPeriodOptions {
   progress?: BillingProgress;
   /**
    * From this many lifts in the period on, a worker thread reads and classifies a share of
-   * them while this thread does the rest (default 250,000; Infinity: never).
+   * them while this thread does the rest, and an export's files are written by a second
+   * thread while this one makes their text (default 250,000; Infinity: never).
    */
   parallelMinLifts?: number;
 }
+
+/** From this many lifts in the period, a billing run and its export use a second thread. */
+const PARALLEL_MIN_LIFTS = 250_000;
 
 /** Share of the lifts the calling thread classifies when a worker takes the rest: it starts first. */
 const MAIN_SHARE = 0.6;
@@ -84,7 +89,7 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
   const range = periodLiftRange(db, period, tz);
   let mine: { from: number; to: number } | null = null;
   let worker: { run: ClassifyWorker; rowids: { from: number; to: number } } | null = null;
-  if (range.count >= (o.parallelMinLifts ?? 250_000) && !db.memory) {
+  if (range.count >= (o.parallelMinLifts ?? PARALLEL_MIN_LIFTS) && !db.memory) {
     // Started first, so its start-up overlaps reading the registry here.
     const split = range.firstRowid + Math.floor((range.lastRowid + 1 - range.firstRowid) * MAIN_SHARE);
     const rowids = { from: split, to: range.lastRowid + 1 };
@@ -132,6 +137,8 @@ export interface ExportOptions extends RunPeriodOptions {
   outDir: string;
   format: 'csv' | 'json';
   dialect: keyof typeof CSV_DIALECTS;
+  /** The export writer thread (tests give a broken one). */
+  exportThread?: ExportThreadOptions;
 }
 
 /**
@@ -150,16 +157,50 @@ export function exportPeriod(db: Database.Database, o: ExportOptions): { files: 
   const control = `control-${run.periodId}.json`;
   const files: string[] = [];
   const digests: Record<string, FileDigest> = {};
-  const write = (name: string, chunks: Iterable<string>) => {
+  // A large export is written by a second thread while this one makes the text.
+  let thread =
+    run.totals.liftsInPeriod >= (o.exportThread?.minLifts ?? o.parallelMinLifts ?? PARALLEL_MIN_LIFTS)
+      ? startExportThread(o)
+      : null;
+  const write = (name: string, chunks: () => Iterable<string>) => {
     const path = join(o.outDir, name);
-    digests[name] = writeChunks(path, chunks);
+    let digest: FileDigest | null = null;
+    if (thread) {
+      try {
+        digest = thread.write(path, chunks());
+      } catch (err) {
+        process.emitWarning(
+          `${(err as Error).message}; ${name} is written on the calling thread`,
+          'BillingWorkerWarning',
+        );
+        thread.close();
+        thread = null;
+      }
+    }
+    digests[name] = digest ?? writeChunks(path, chunks());
     files.push(path);
     o.progress?.('write', files.length, 3);
   };
-  write(charges, o.format === 'csv' ? chargesCsvChunks(run, d) : [chargesJson(run)]);
-  write(review, reviewCsvChunks(run, d));
-  write(control, [controlFile(run, digests, o.tariff.sha256)]);
+  try {
+    write(charges, () => (o.format === 'csv' ? chargesCsvChunks(run, d) : [chargesJson(run)]));
+    write(review, () => reviewCsvChunks(run, d));
+    write(control, () => [controlFile(run, digests, o.tariff.sha256)]);
+  } finally {
+    thread?.close();
+  }
   return { files, run };
+}
+
+function startExportThread(o: ExportOptions): ExportFileThread | null {
+  try {
+    return new ExportFileThread(o.exportThread);
+  } catch (err) {
+    process.emitWarning(
+      `the export writer thread did not start (${(err as Error).message}); files are written on the calling thread`,
+      'BillingWorkerWarning',
+    );
+    return null;
+  }
 }
 
 /** Writes text chunks to `path` through a temporary file; returns the size and SHA-256 written. */

@@ -1,9 +1,14 @@
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LiftEvent } from '@releve/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadTariffFile, runPeriod } from '../../src/billing/BillingExport.js';
+import {
+  type ExportOptions,
+  exportPeriod,
+  loadTariffFile,
+  runPeriod,
+} from '../../src/billing/BillingExport.js';
 import { parsePeriod } from '../../src/billing/BillingPeriod.js';
 import { ClassifyWorker } from '../../src/billing/ClassifyWorker.js';
 import { LiftClassifier } from '../../src/billing/LiftClassifier.js';
@@ -170,5 +175,71 @@ describe('billing on two threads', () => {
       rowids: { from: 1, to: 10 },
     });
     expect(() => worker.wait(60_000)).toThrow(/unable to open database file/);
+  });
+});
+
+describe('export files written by a second thread', () => {
+  const exportWith = (name: string, extra: Partial<ExportOptions>) =>
+    exportPeriod(store.db, {
+      periodId: '2026-H1',
+      tariff: loadTariffFile(join(dir, 'tariff.json')),
+      now: NOW,
+      outDir: join(dir, name),
+      format: 'csv',
+      dialect: 'excel-fr',
+      ...extra,
+    }).files.map((f) => readFileSync(f));
+
+  /** Collects the process warnings emitted while `f` runs. */
+  async function warningsOf(f: () => void): Promise<string[]> {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      f();
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    return warnings;
+  }
+
+  it('writes the same bytes as the calling thread, in both formats', () => {
+    for (const format of ['csv', 'json'] as const) {
+      const here = exportWith(`here-${format}`, { format, exportThread: { minLifts: Infinity } });
+      const threaded = exportWith(`threaded-${format}`, { format, exportThread: { minLifts: 1 } });
+      expect(here[0]!.length).toBeGreaterThan(100_000);
+      expect(threaded).toEqual(here);
+    }
+  });
+
+  it('writes a file on the calling thread, with a warning, when the writer thread fails or dies', async () => {
+    const here = exportWith('here', { exportThread: { minLifts: Infinity } });
+    let failing: Buffer[] = [];
+    const failed = await warningsOf(() => {
+      failing = exportWith('failing', {
+        exportThread: { minLifts: 1, entry: new URL('./threads/failingExportThread.js', import.meta.url) },
+      });
+    });
+    expect(failing).toEqual(here);
+    expect(failed).toEqual([
+      expect.stringMatching(
+        /^BillingWorkerWarning: export writer: ENOSPC.*charges-2026-H1\.csv\.partial'; charges-2026-H1\.csv is written on the calling thread$/,
+      ),
+    ]);
+    let dead: Buffer[] = [];
+    const died = await warningsOf(() => {
+      dead = exportWith('dead', {
+        exportThread: {
+          minLifts: 1,
+          entry: new URL('./threads/deadExportThread.js', import.meta.url),
+          stallMs: 300,
+        },
+      });
+    });
+    expect(dead).toEqual(here);
+    expect(died).toEqual([
+      expect.stringMatching(/the export writer (stalled on|did not finish) .*charges-2026-H1\.csv/),
+    ]);
   });
 });
