@@ -19,7 +19,12 @@ import type { BillingRun } from './ChargeLine.js';
 import { ClassifyWorker } from './ClassifyWorker.js';
 import { ExportFileThread, type ExportThreadOptions } from './ExportFileThread.js';
 import { LiftClassifier } from './LiftClassifier.js';
-import { classifyStoredLifts, loadBillingRegistry, periodLiftRange } from './StoreBillingSource.js';
+import {
+  classifyStoredLifts,
+  loadBillingRegistry,
+  periodLiftRange,
+  storedLiftRowids,
+} from './StoreBillingSource.js';
 import { type TariffPlanFile, validateTariffPlan } from './TariffPlan.js';
 
 /** A tariff file read and validated, with its digest for the control file. */
@@ -86,19 +91,25 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
       `not a period: ${o.periodId} (2026, 2026-H1, 2026-T2, 2026-Q3, 2026-07)`,
     );
   const tz = o.tariff.plan.timeZone;
+  const minLifts = o.parallelMinLifts ?? PARALLEL_MIN_LIFTS;
+  // When the store holds enough lifts for the period to need a worker, it is started before
+  // the period's lifts are counted, so its start-up overlaps the count and the registry here.
+  let early =
+    !db.memory && storedLiftRowids(db) >= minLifts
+      ? new ClassifyWorker({ dbPath: db.name, period, timeZone: tz })
+      : null;
   const range = periodLiftRange(db, period, tz);
   let mine: { from: number; to: number } | null = null;
   let worker: { run: ClassifyWorker; rowids: { from: number; to: number } } | null = null;
-  if (range.count >= (o.parallelMinLifts ?? PARALLEL_MIN_LIFTS) && !db.memory) {
-    // Started first, so its start-up overlaps reading the registry here.
+  if (early && range.count >= minLifts) {
     const split = range.firstRowid + Math.floor((range.lastRowid + 1 - range.firstRowid) * MAIN_SHARE);
     const rowids = { from: split, to: range.lastRowid + 1 };
     mine = { from: range.firstRowid, to: split };
-    worker = {
-      run: new ClassifyWorker({ dbPath: db.name, period, timeZone: tz, range, rowids }),
-      rowids,
-    };
+    early.assign({ range, rowids });
+    worker = { run: early, rowids };
+    early = null;
   }
+  early?.cancel();
   const registry = loadBillingRegistry(db, o.tariff.plan.splitCollectiveByDwellings);
   const setting = {
     period,

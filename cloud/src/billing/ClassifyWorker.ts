@@ -3,16 +3,20 @@ import type { BillingPeriod } from './BillingPeriod.js';
 import type { ClassifiedLifts } from './LiftClassifier.js';
 import type { PeriodLiftRange } from './StoreBillingSource.js';
 
-/** What a classify worker is asked to do. */
+/** What a classify worker is asked to do; its share comes later ({@link ClassifyAssignment}). */
 export interface ClassifyTask {
   dbPath: string;
   period: BillingPeriod;
   timeZone: string;
-  range: PeriodLiftRange;
-  rowids: { from: number; to: number };
-  /** Where the result goes, and the flag raised once it is there. */
+  /** Where the share comes from and the result goes, and the flag raised once it is there. */
   port: MessagePort;
   signal: Int32Array;
+}
+
+/** The worker's share of the period's lifts. */
+export interface ClassifyAssignment {
+  range: PeriodLiftRange;
+  rowids: { from: number; to: number };
 }
 
 type Reply = { result: ClassifiedLifts } | { error: string };
@@ -27,8 +31,10 @@ export function finish(task: ClassifyTask, reply: Reply, transfer: ArrayBuffer[]
 /**
  * A worker thread that classifies a share of a period's lifts (a rowid range) while the main
  * thread classifies the rest: a billing run then uses both cores for its longest phase
- * (reading and classifying millions of lifts). The main thread collects the result
- * synchronously, so billing keeps its synchronous API.
+ * (reading and classifying millions of lifts). It starts, opens the store and reads the
+ * registry before it is given its share ({@link assign}), so that start-up overlaps the main
+ * thread counting the period. The main thread collects the result synchronously, so billing
+ * keeps its synchronous API.
  */
 export class ClassifyWorker {
   readonly #worker: Worker;
@@ -48,7 +54,12 @@ export class ClassifyWorker {
     this.#worker.unref();
   }
 
-  /** Stops the worker without waiting for it (the run was refused). */
+  /** Gives the worker its share of the lifts. */
+  assign(assignment: ClassifyAssignment): void {
+    this.#port.postMessage(assignment);
+  }
+
+  /** Stops the worker without waiting for it (the run was refused, or needs no worker). */
   cancel(): void {
     this.#port.close();
     void this.#worker.terminate();

@@ -109,6 +109,11 @@ export interface PeriodLiftRange {
   scan: boolean;
 }
 
+/** The highest rowid of the lifts table: how many lifts it holds, or a little more. */
+export function storedLiftRowids(db: Database.Database): number {
+  return (db.prepare('SELECT max(rowid) FROM lifts').pluck().get() as number | null) ?? 0;
+}
+
 /**
  * Counts a period's lifts (through the `started_at` index, which holds the rowids, so no table
  * row is read). A period that holds a large part of the table is then read by a table scan:
@@ -127,7 +132,7 @@ export function periodLiftRange(
       'SELECT count(*) AS n, min(rowid) AS lo, max(rowid) AS hi FROM lifts WHERE started_at >= ? AND started_at < ?',
     )
     .get(from, to) as { n: number; lo: number | null; hi: number | null };
-  const stored = (db.prepare('SELECT max(rowid) FROM lifts').pluck().get() as number | null) ?? 0;
+  const stored = storedLiftRowids(db);
   return { from, to, count: r.n, firstRowid: r.lo ?? 0, lastRowid: r.hi ?? 0, scan: r.n > stored / 8 };
 }
 

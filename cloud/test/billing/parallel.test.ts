@@ -113,7 +113,8 @@ describe('billing on two threads', () => {
     const range = periodLiftRange(store.db, H1, TZ);
     expect(range.count).toBeGreaterThan(3500);
     const rowids = { from: 1500, to: range.lastRowid + 1 };
-    const worker = new ClassifyWorker({ dbPath: store.db.name, period: H1, timeZone: TZ, range, rowids });
+    const worker = new ClassifyWorker({ dbPath: store.db.name, period: H1, timeZone: TZ });
+    worker.assign({ range, rowids });
     const fromWorker = worker.wait(60_000);
 
     const here = new LiftClassifier(H1, TZ, loadBillingRegistry(store.db));
@@ -167,14 +168,21 @@ describe('billing on two threads', () => {
 
   it('reports a worker that cannot open the store as an error, without waiting for the timeout', () => {
     const range = periodLiftRange(store.db, H1, TZ);
-    const worker = new ClassifyWorker({
-      dbPath: join(dir, 'no-such.sqlite'),
-      period: H1,
-      timeZone: TZ,
-      range,
-      rowids: { from: 1, to: 10 },
-    });
+    const worker = new ClassifyWorker({ dbPath: join(dir, 'no-such.sqlite'), period: H1, timeZone: TZ });
+    worker.assign({ range, rowids: { from: 1, to: 10 } });
     expect(() => worker.wait(60_000)).toThrow(/unable to open database file/);
+  });
+
+  it('sends away the worker started early when the period turns out too small to need it', () => {
+    const tariff = loadTariffFile(join(dir, 'tariff.json'));
+    // The store holds 4,000 lifts: a threshold of 3,000 starts a worker early, and the one-month
+    // period (about 600 lifts) sends it away; the run is the same as on one thread.
+    const month = (parallelMinLifts: number) =>
+      runPeriod(store.db, { periodId: '2026-03', tariff, now: NOW, parallelMinLifts });
+    const one = month(Infinity);
+    expect(one.totals.liftsInPeriod).toBeGreaterThan(400);
+    expect(one.totals.liftsInPeriod).toBeLessThan(3000);
+    expect(month(3000)).toEqual(one);
   });
 });
 
