@@ -4,6 +4,7 @@ import { CloudMetrics } from './api/CloudMetrics.js';
 import { HttpApi } from './api/HttpApi.js';
 import { Readiness } from './api/Readiness.js';
 import { ApiTokenStore } from './auth/ApiTokenStore.js';
+import { AllowlistPublisher } from './beacons/AllowlistPublisher.js';
 import { BeaconFleet } from './beacons/BeaconFleet.js';
 import { FleetWatch } from './beacons/FleetWatch.js';
 import { BillingService } from './billing/BillingService.js';
@@ -155,7 +156,8 @@ export class CloudApp {
 
 /**
  * Everything after the broker, in start order: the store (opened here, closed last), the
- * ingest, the optional time-series export, the HTTP API, and the broker metrics.
+ * ingest, the optional time-series export, the fleet watch, the HTTP API, the broker metrics,
+ * and the beacon allowlists' publisher.
  */
 function buildServices(
   ctx: CloudContext,
@@ -250,5 +252,17 @@ function buildServices(
       if (timer) clearInterval(timer);
     },
   });
+  // Last: its start waits for an MQTT connection, and the fleet watch's first evaluation (a
+  // write on the main connection) should come before the devices' first batches, as it did.
+  if (config.beacons.pushAllowlists) {
+    features.push(
+      new AllowlistPublisher({
+        registry: beaconFleet.registry,
+        connection: () => ctx.brokerConnection(),
+        radiusM: config.beacons.allowlistRadiusM,
+        logger,
+      }),
+    );
+  }
   return { store, ingest, api, features };
 }

@@ -10,6 +10,7 @@ import {
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import pino from 'pino';
+import { assignBeacons, type BeyondReach, DEFAULT_ALLOWLIST_RADIUS_M } from './AllowlistAssignment.js';
 import type { GatewayPlace } from './BeaconStatus.js';
 import { distanceM } from './geo.js';
 
@@ -33,10 +34,9 @@ const MAX_BEACONS = 10_000;
 const HEADER_BYTES = 200;
 
 /**
- * The allowlist of one gateway: every registered beacon, so that every gateway in range
- * reports it (the cloud's `moved` and distant-gateways clone rules compare what several
- * gateways hear). Past the command's limits (10,000 beacons, 512 KiB) the nearest beacons
- * win. Sorted by beacon id, so the same registry always gives the same text.
+ * The allowlist of one gateway from the beacons assigned to it (`assignBeacons`): past the
+ * command's limits (10,000 beacons, 512 KiB) the nearest beacons win. Sorted by beacon id, so
+ * the same registry always gives the same text.
  */
 export function allowlistFor(
   gateway: GatewayPlace,
@@ -54,38 +54,50 @@ export function allowlistFor(
 }
 
 /**
- * The commands to publish: one per gateway whose allowlist differs from what it holds. The
- * version is above the one in force and at least the Unix time in seconds (what other
- * publishers, like the demo's dispatch desk, use), so a gateway never takes it for old.
+ * The commands to publish: one per gateway whose allowlist (the registered beacons within
+ * `radiusM` of it, `assignBeacons`) differs from what it holds. The version is above the one
+ * in force and at least the Unix time in seconds (what an operator's tool publishing by hand
+ * would use), so a gateway never takes it for old.
  */
 export function allowlistCommands(
   registry: { gateways: GatewayPlace[]; beacons: AllowlistedBeacon[] },
   pushed: ReadonlyMap<string, PushedAllowlist>,
   now: Date,
-): { gatewayId: string; command: BeaconAllowlistCommand; content: string; left: number }[] {
-  const out = [];
+  radiusM: number = DEFAULT_ALLOWLIST_RADIUS_M,
+): {
+  commands: { gatewayId: string; command: BeaconAllowlistCommand; content: string; left: number }[];
+  beyondReach: BeyondReach[];
+} {
+  const { lists, beyondReach } = assignBeacons(registry.gateways, registry.beacons, radiusM);
+  const commands = [];
   for (const g of registry.gateways) {
-    const beacons = allowlistFor(g, registry.beacons);
+    const assigned = lists.get(g.gatewayId) ?? [];
+    const beacons = allowlistFor(g, assigned);
     const content = JSON.stringify(beacons);
     const held = pushed.get(g.gatewayId);
     if (held?.content === content) continue;
     const version = Math.max((held?.version ?? 0) + 1, Math.floor(now.getTime() / 1000));
-    out.push({
+    commands.push({
       gatewayId: g.gatewayId,
       command: { version, issuedAt: now.toISOString(), beacons },
       content,
-      left: registry.beacons.length - beacons.length,
+      left: assigned.length - beacons.length,
     });
   }
-  return out;
+  return { commands, beyondReach };
 }
 
 export interface AllowlistPublisherOptions {
   registry: AllowlistRegistry;
   /** Broker URL and credentials of an in-process service (ingest role: writes `cmd/…`). */
   connection: () => { url: string; username: string; password: string };
-  /** How often the registry is compared with what the gateways hold (default 60 s). */
+  /**
+   * How often the registry is read (default 5 s); the allowlists are worked out again only
+   * when it, or a retained command, changed since the last push.
+   */
   everyMs?: number;
+  /** A gateway lists the registered beacons within this distance of it, metres (default 150). */
+  radiusM?: number;
   /** Wait after subscribing for the broker's retained commands before the first push (default 2 s). */
   settleMs?: number;
   clock?: () => Date;
@@ -94,11 +106,14 @@ export interface AllowlistPublisherOptions {
 
 /**
  * Pushes each registered gateway its allowlist (`…/gateways/{id}/cmd/allowlist`, QoS 1,
- * retained, so a gateway gets it at every connect). A cloud feature: `start()` connects,
- * reads the retained commands (what every gateway holds), then compares the registry with
- * them every `everyMs` and publishes only what changed (a registry import, even by another
- * process on the same store, is picked up at the next tick). Its MQTT client publishes
- * commands only; the ingest's client consumes device events.
+ * retained, so a gateway gets it at every connect). A cloud feature started by
+ * `releve-cloud serve` (`beacons.pushAllowlists`): `start()` connects, reads the retained
+ * commands (what every gateway holds), then reads the registry every `everyMs` and publishes
+ * only what changed. Nothing signals a registry change: `releve-cloud registry import` is
+ * another process committing to the same SQLite file (and the ingest's writer thread commits
+ * there all the time, so SQLite's `data_version` says nothing about the registry), hence the
+ * registry itself is compared with the last one pushed. Its MQTT client publishes commands
+ * only; the ingest's client consumes device events.
  */
 export class AllowlistPublisher {
   readonly name = 'beacon-allowlist';
@@ -108,6 +123,12 @@ export class AllowlistPublisher {
   #client: MqttClient | null = null;
   #timers: NodeJS.Timeout[] = [];
   #busy = false;
+  /** The registry (gateways and beacons, as text) the allowlists were last worked out from. */
+  #synced: string | null = null;
+  /** A retained command changed what a gateway holds since then. */
+  #heldChanged = false;
+  /** The registry whose beacons beyond reach were last logged (once per registry). */
+  #warnedFor: string | null = null;
 
   constructor(o: AllowlistPublisherOptions) {
     this.#o = o;
@@ -135,7 +156,7 @@ export class AllowlistPublisher {
     client.on('message', (topic, payload) => this.#heldByGateway(topic, payload));
     await client.subscribeAsync(filterFor('allowlist'), { qos: 1 });
     const first = setTimeout(() => void this.sync(), this.#o.settleMs ?? 2000);
-    const every = setInterval(() => void this.sync(), this.#o.everyMs ?? 60_000);
+    const every = setInterval(() => void this.sync(), this.#o.everyMs ?? 5000);
     first.unref();
     every.unref();
     this.#timers.push(first, every);
@@ -155,7 +176,23 @@ export class AllowlistPublisher {
     this.#busy = true;
     try {
       const r = this.#o.registry;
-      const todo = allowlistCommands({ gateways: r.gateways(), beacons: r.allowlist() }, this.#pushed, now);
+      const registry = { gateways: r.gateways(), beacons: r.allowlist() };
+      const text = JSON.stringify(registry);
+      if (text === this.#synced && !this.#heldChanged) return 0;
+      this.#heldChanged = false;
+      const { commands: todo, beyondReach } = allowlistCommands(
+        registry,
+        this.#pushed,
+        now,
+        this.#o.radiusM ?? DEFAULT_ALLOWLIST_RADIUS_M,
+      );
+      if (beyondReach.length > 0 && text !== this.#warnedFor) {
+        this.#warnedFor = text;
+        this.#log.warn(
+          { count: beyondReach.length, beacons: beyondReach.slice(0, 20) },
+          'beacons beyond every gateway’s allowlist radius: listed by their nearest gateway',
+        );
+      }
       for (const t of todo) {
         await client.publishAsync(topicFor('allowlist', t.gatewayId), encodeMessage('allowlist', t.command), {
           qos: 1,
@@ -166,6 +203,7 @@ export class AllowlistPublisher {
         if (t.left > 0) this.#log.warn({ ...log, left: t.left }, 'allowlist full: farthest beacons left out');
         else this.#log.info(log, 'allowlist pushed');
       }
+      this.#synced = text;
       return todo.length;
     } catch (e) {
       this.#log.error({ err: e }, 'allowlist push failed; retried at the next tick');
@@ -183,6 +221,8 @@ export class AllowlistPublisher {
     const m = r.message as BeaconAllowlistCommand;
     const held = this.#pushed.get(r.topic.deviceId);
     if (held && held.version >= m.version) return;
-    this.#pushed.set(r.topic.deviceId, { version: m.version, content: JSON.stringify(m.beacons) });
+    const content = JSON.stringify(m.beacons);
+    if (held?.content !== content) this.#heldChanged = true;
+    this.#pushed.set(r.topic.deviceId, { version: m.version, content });
   }
 }

@@ -3,6 +3,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { MAX_PAYLOAD_BYTES } from '@releve/shared';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_ALLOWLIST_RADIUS_M } from '../beacons/AllowlistAssignment.js';
 import { CloudError, CloudErrorCode } from '../errors.js';
 import { TsdbSinkConfig } from '../tsdb/TsdbSinkConfig.js';
 
@@ -116,6 +117,26 @@ export const CloudConfig = z
       .strict()
       .prefault({})
       .describe('Incentive billing'),
+    beacons: z
+      .object({
+        pushAllowlists: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Push each registered gateway its beacon allowlist from the registry (retained cmd/allowlist); false when another tool publishes them',
+          ),
+        allowlistRadiusM: z
+          .number()
+          .positive()
+          .max(20_000)
+          .default(DEFAULT_ALLOWLIST_RADIUS_M)
+          .describe(
+            'A gateway lists the registered beacons within this distance of its registered position, metres (BLE reach with margin; docs/beacons.md)',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('Beacon network'),
   })
   // an unknown key is a typo: stripping it would, for `aclFle`, run the broker without its ACL
   .strict()

@@ -87,6 +87,8 @@ describe('the cloud wiring (CloudApp)', () => {
       logLevel: 'silent',
       mqttUrl: 'mqtt://127.0.0.1:1883',
       ingest: { clientId: `releve-ingest-${randomUUID().slice(0, 8)}` },
+      // the machine's broker is shared: no retained allowlist left behind for other tests' gw-01
+      beacons: { pushAllowlists: false },
       http: { host: '127.0.0.1', port: 0 },
     });
     const app = new CloudApp(config, pino({ level: 'silent' }));

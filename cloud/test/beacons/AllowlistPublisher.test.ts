@@ -9,6 +9,7 @@ import {
 import { waitFor } from '@releve/shared/testing/index';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignBeacons } from '../../src/beacons/AllowlistAssignment.js';
 import { AllowlistPublisher, allowlistFor } from '../../src/beacons/AllowlistPublisher.js';
 import { CloudPipeline, northOf } from './CloudPipeline.js';
 
@@ -75,31 +76,33 @@ describe('allowlists pushed from the registry, retained', () => {
     await p.stop();
   });
 
-  it('gives every registered gateway every registered beacon, retained, and only once', async () => {
+  it('gives every registered gateway the registered beacons within its radius, retained, and only once', async () => {
     publisher = open();
     await publisher.start();
     const now = new Date('2026-11-28T07:00:00.000Z');
     expect(await publisher.sync(now)).toBe(2);
     expect(await publisher.sync(now)).toBe(0);
     const held = await retained();
-    for (const gw of ['gw-west', 'gw-east']) {
-      const c = held.get(gw);
-      expect(c?.version).toBe(Math.floor(now.getTime() / 1000));
-      expect(c?.beacons.map((b) => [b.beaconId, b.address])).toEqual([
-        [`ibeacon:${UUID}:1:1`, 'C0:FF:EE:00:00:01'],
-        [`ibeacon:${UUID}:1:2`, null],
-      ]);
-    }
+    for (const gw of ['gw-west', 'gw-east'])
+      expect(held.get(gw)?.version).toBe(Math.floor(now.getTime() / 1000));
+    // 300 m apart: each lists the beacon 5 m from it, not the one by the other gateway
+    expect(held.get('gw-west')?.beacons.map((b) => [b.beaconId, b.address])).toEqual([
+      [`ibeacon:${UUID}:1:1`, 'C0:FF:EE:00:00:01'],
+    ]);
+    expect(held.get('gw-east')?.beacons.map((b) => [b.beaconId, b.address])).toEqual([
+      [`ibeacon:${UUID}:1:2`, null],
+    ]);
   });
 
   it('pushes a registry change with a higher version, and a restarted publisher pushes nothing new', async () => {
-    const before = (await retained()).get('gw-west')?.version ?? 0;
+    const before = await retained();
     p.register([], [{ id: `ibeacon:${UUID}:1:3`, ...northOf(WEST, 8) }], '2026-11-28T08:00:00.000Z');
-    // an older clock than the version in force: the version still goes up
-    expect(await publisher?.sync(new Date('2026-11-01T00:00:00.000Z'))).toBe(2);
+    // an older clock than the version in force: the version still goes up; only gw-west changes
+    expect(await publisher?.sync(new Date('2026-11-01T00:00:00.000Z'))).toBe(1);
     const after = await retained();
-    expect(after.get('gw-west')?.version).toBe(before + 1);
-    expect(after.get('gw-west')?.beacons).toHaveLength(3);
+    expect(after.get('gw-west')?.version).toBe((before.get('gw-west')?.version ?? 0) + 1);
+    expect(after.get('gw-west')?.beacons).toHaveLength(2);
+    expect(after.get('gw-east')).toEqual(before.get('gw-east'));
 
     await publisher?.stop();
     publisher = open();
@@ -108,6 +111,39 @@ describe('allowlists pushed from the registry, retained', () => {
     const count = seen.length;
     expect(await publisher.sync(new Date('2026-11-28T09:00:00.000Z'))).toBe(0);
     expect(seen.length).toBe(count);
+  });
+});
+
+describe('assignBeacons', () => {
+  const beacon = (n: number, at: { lat: number; lon: number }): AllowlistedBeacon => ({
+    beaconId: `ibeacon:${UUID}:3:${n}`,
+    address: null,
+    name: `b${n}`,
+    ...at,
+  });
+  const west = { gatewayId: 'gw-west', ...WEST };
+  const east = { gatewayId: 'gw-east', ...EAST };
+
+  it('lists a beacon on every gateway within the radius, and one beyond every radius on its nearest', () => {
+    const near = beacon(1, northOf(WEST, 10));
+    const between = beacon(2, northOf(WEST, 150)); // 150 m from each
+    const far = beacon(3, northOf(EAST, 2000));
+    const { lists, beyondReach } = assignBeacons([west, east], [near, between, far], 160);
+    expect(lists.get('gw-west')?.map((b) => b.name)).toEqual(['b1', 'b2']);
+    expect(lists.get('gw-east')?.map((b) => b.name)).toEqual(['b2', 'b3']);
+    expect(beyondReach).toEqual([{ beaconId: far.beaconId, gatewayId: 'gw-east', distanceM: 2000 }]);
+  });
+
+  it('follows the radius: wide enough, every gateway lists every beacon', () => {
+    const all = [beacon(1, northOf(WEST, 10)), beacon(2, northOf(EAST, 10))];
+    const { lists } = assignBeacons([west, east], all, 1000);
+    expect(lists.get('gw-west')).toEqual(all);
+    expect(lists.get('gw-east')).toEqual(all);
+  });
+
+  it('gives a gateway with no beacon near it an empty list', () => {
+    const { lists } = assignBeacons([west, east], [beacon(1, northOf(WEST, 10))], 150);
+    expect(lists.get('gw-east')).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { decodeAdvertisement, fromHex } from '@releve/shared/protocols/ble/index';
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { EdgeError } from '../errors.js';
+import { EdgeError, EdgeErrorCode } from '../errors.js';
 import type { NobleLike } from '../ble/noble-types.js';
 import { BeaconGateway } from '../gateway/BeaconGateway.js';
 import { systemClock } from '../gateway/Clock.js';
@@ -32,36 +33,33 @@ export function decodeHexToJson(hex: string): { ok: boolean; json: string } {
 /** Options of `releve-gateway run`. */
 interface RunOptions {
   config: string;
-  simulate?: boolean;
+  /** The simulated zone's file (JSON). */
+  simulate?: string;
   phones: number;
   clone?: boolean;
-  lowBattery?: string[];
-  silent?: string[];
-}
-
-/** Commander parser of a comma-separated list. */
-function csvList(v: string): string[] {
-  return v
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x !== '');
 }
 
 /**
  * A simulated zone instead of a Bluetooth adapter (demos, the whole system on simulated
- * devices). Loaded only with `--simulate`: production never loads the simulator.
+ * devices): the beacons on air are those of the zone file, whatever the allowlist says.
+ * Loaded only with `--simulate`: production never loads the simulator.
  */
-async function simulatedAir(o: RunOptions) {
+async function simulatedAir(file: string, o: RunOptions) {
   const sim = await import('@releve/firmware-sim/beacons/index');
+  let beacons: ReturnType<typeof sim.parseZoneFile>;
+  try {
+    beacons = sim.parseZoneFile(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (e) {
+    throw new EdgeError(EdgeErrorCode.Config, `simulated zone ${file}: ${(e as Error).message}`);
+  }
   const binding = new sim.SimulatedHciBinding();
   const noble = sim.createNoble(binding) as unknown as NobleLike;
   const zone = new sim.SimulatedZone({
     clock: systemClock,
     binding,
+    beacons,
     phones: o.phones,
     clone: o.clone ?? false,
-    lowBattery: o.lowBattery ?? [],
-    silent: o.silent ?? [],
     seed: Date.now() % 1e9,
   });
   return { noble, zone };
@@ -100,22 +98,20 @@ export async function main(argv: string[]): Promise<void> {
     .command('run')
     .description('Run the beacon gateway')
     .requiredOption('--config <file>', 'YAML or JSON config file')
-    .option('--simulate', 'no adapter: scan a simulated zone (one beacon per allowlisted id)')
+    .option(
+      '--simulate <zone>',
+      'no adapter: scan a simulated zone, the beacons on air listed in a JSON file ({"beacons":[{"beaconId","address","simulated":"ok|low-battery|silent"}]})',
+    )
     .option('--phones <n>', 'with --simulate: phones present at any time', Number, 20)
     .option('--clone', 'with --simulate: add a clone of the first beacon')
-    .option(
-      '--low-battery <ids>',
-      'with --simulate: comma-separated beacon ids with a nearly flat battery',
-      csvList,
-    )
-    .option('--silent <ids>', 'with --simulate: comma-separated beacon ids that send nothing', csvList)
     .action(async (opts: RunOptions) => {
       const log = pino({ name: 'edge:gateway', level: process.env.LOG_LEVEL ?? 'info' });
       let outbox: Outbox;
       let link: DeviceLink;
       let gateway: BeaconGateway;
-      const sim = opts.simulate ? await simulatedAir(opts) : null;
+      let sim: Awaited<ReturnType<typeof simulatedAir>> | null = null;
       try {
+        sim = opts.simulate ? await simulatedAir(opts.simulate, opts) : null;
         const config = loadGatewayConfig(opts.config);
         const b = config.broker;
         const secrets = loadLinkSecrets({
@@ -153,14 +149,7 @@ export async function main(argv: string[]): Promise<void> {
       }
       link.on('command', (c) => {
         if (c.kind === 'allowlist' || c.kind === 'gatewayConfig') gateway.applyCommand(c);
-        if (c.kind === 'allowlist') sim?.zone.setAllowlist(c.message.beacons);
       });
-      sim?.zone.setAllowlist(
-        [...gateway.allowlist.ids()].map((id) => ({
-          beaconId: id,
-          address: gateway.allowlist.get(id)?.address ?? null,
-        })),
-      );
       link.start();
       await gateway.start();
       await new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
 import type { AllowlistedBeacon } from '@releve/shared';
+import type { ZoneBeacon } from '../beacons/SimulatedZone.js';
 import { type RouteBin, type RouteFile, seededRandom } from '../truck/RouteFile.js';
 
 /**
@@ -21,7 +22,10 @@ export interface DemoTruck {
 /** A beacon the operator deployed, with what the simulation does with it. */
 export interface DemoBeacon extends AllowlistedBeacon {
   shop: string;
-  /** Which gateways list it. */
+  /**
+   * The gateways it sits by: their simulated zones have it on air, whatever allowlist they
+   * hold (the cloud's, from the registry, lists it on every gateway within its radius).
+   */
   gateways: string[];
   /** What its simulated self does: advertise, advertise on a nearly flat battery, or nothing. */
   simulated: 'ok' | 'low-battery' | 'silent';
@@ -128,9 +132,9 @@ function address(n: number): string {
 /**
  * Thirty beacons along the Cosmo zone: iBeacons, Eddystone-UID (with TLM) and AltBeacons.
  * Their advertising intervals are the simulator's (0.5–1.5 s), so none is declared.
- * Beacons 1–16 are listed by gw-01, 15–30 by gw-02 (two overlap). Three Eddystone beacons
- * (4, 13, 22: their TLM frames carry the battery) are nearly flat, beacon 30 sends nothing, and
- * gw-01's zone has a clone of its first beacon.
+ * Beacons 1–16 sit by gw-01, 15–30 by gw-02 (two between them, on air in both zones). Three
+ * Eddystone beacons (4, 13, 22: their TLM frames carry the battery) are nearly flat, beacon 30
+ * sends nothing, and gw-01's zone has a clone of its first beacon.
  */
 export function demoBeacons(gatewaysAt: readonly DemoGateway[]): DemoBeacon[] {
   const out: DemoBeacon[] = [];
@@ -147,8 +151,8 @@ export function demoBeacons(gatewaysAt: readonly DemoGateway[]): DemoBeacon[] {
       beaconId,
       address: address(n),
       name: `Balise ${n}`,
-      // a few metres from the gateway(s) listing it (midway for the two both list), where the
-      // simulated radio puts it: the cloud's `moved` rule has nothing to say about them
+      // a few metres from the gateway(s) it sits by (midway for the two between them), where
+      // the simulated radio puts it: the cloud's `moved` rule has nothing to say about them
       ...placeNear(
         gatewaysAt.filter((g) => gateways.includes(g.gatewayId)),
         n,
@@ -184,8 +188,22 @@ export function demoFleet(o: DemoFleetOptions): DemoFleet {
   }));
   const gateways: DemoGateway[] = [
     { gatewayId: 'gw-01', name: 'Cosmo nord', lat: 43.6601, lon: 3.5418, clone: true },
-    // 20 m apart: their zones overlap, so the beacons both list sit within reach of each
+    // 20 m apart: well within the cloud's allowlist radius (150 m) of each other's beacons, so
+    // both list all thirty; each zone has on air the beacons that sit by its gateway
     { gatewayId: 'gw-02', name: 'Cosmo sud', lat: 43.66028, lon: 3.5418, clone: false },
   ];
   return { trucks, gateways, beacons: demoBeacons(gateways) };
+}
+
+/**
+ * What is on air around one gateway (`releve-gateway run --simulate <zone file>`): the beacons
+ * that sit by it, as the fleet places them, flat and silent ones included. Its allowlist has
+ * no say: a beacon it does not list is heard and ignored, as in the field.
+ */
+export function zoneOf(fleet: DemoFleet, gatewayId: string): { beacons: ZoneBeacon[] } {
+  return {
+    beacons: fleet.beacons
+      .filter((b) => b.gateways.includes(gatewayId))
+      .map((b) => ({ beaconId: b.beaconId, address: b.address, simulated: b.simulated })),
+  };
 }

@@ -20,7 +20,7 @@ export interface DemoCredentials {
   tokens: Partial<Record<Role, string>>;
 }
 
-/** The MQTT user the runner publishes commands (routes, allowlists) and watches progress with. */
+/** The MQTT user the runner publishes the routes and watches progress with. */
 export const DISPATCH_USER = 'demo-dispatch';
 /** API roles a token is made for. */
 export const DEMO_ROLES: readonly Role[] = ['admin', 'dispatcher', 'billing', 'beacon-operator'];

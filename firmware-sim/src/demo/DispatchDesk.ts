@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import {
-  type BeaconAllowlistCommand,
   type BeaconSightingsBatch,
   decodeMessage,
   encodeMessage,
@@ -32,9 +31,10 @@ const WATCHED: MessageKind[] = ['lift', 'truckStatus', 'sightings'];
 
 /**
  * The demo's dispatch desk on the broker (the one file of the runner that creates an MQTT
- * client): publishes what the cloud would push — each truck's route (retained `RouteCommand`)
- * and each gateway's allowlist (retained) — and watches lifts, truck statuses and sightings to
- * print progress. It connects as an ingest-role user (reads device topics, writes commands).
+ * client): publishes what a route planner would push — each truck's route (retained
+ * `RouteCommand`) — and watches lifts, truck statuses and sightings to print progress. The
+ * gateways' allowlists are the cloud's to push (its `AllowlistPublisher`, from the registry).
+ * It connects as an ingest-role user (reads device topics, writes commands).
  */
 export class DispatchDesk extends EventEmitter<DeskEvents> {
   readonly counts: FleetCounts = { lifts: {}, sightingBatches: {}, beaconsHeard: {}, status: {} };
@@ -69,33 +69,13 @@ export class DispatchDesk extends EventEmitter<DeskEvents> {
     );
   }
 
-  /** Pushes every truck's route and every gateway's allowlist, retained, version = now. */
-  async pushCommands(fleet: DemoFleet, now = new Date()): Promise<void> {
+  /** Pushes every truck's route, retained, version = now. */
+  async pushRoutes(fleet: DemoFleet, now = new Date()): Promise<void> {
     const client = this.#requireClient();
     const version = Math.floor(now.getTime() / 1000);
     for (const t of fleet.trucks) {
       const cmd = routeCommandOf(t.route, version, now);
       await client.publishAsync(topicFor('route', t.truckId), encodeMessage('route', cmd), {
-        qos: 1,
-        retain: true,
-      });
-    }
-    for (const g of fleet.gateways) {
-      const cmd: BeaconAllowlistCommand = {
-        version,
-        issuedAt: now.toISOString(),
-        beacons: fleet.beacons
-          .filter((b) => b.gateways.includes(g.gatewayId))
-          .map(({ beaconId, address, name, lat, lon, expectedIntervalMs }) => ({
-            beaconId,
-            address,
-            name,
-            lat,
-            lon,
-            ...(expectedIntervalMs !== undefined ? { expectedIntervalMs } : {}),
-          })),
-      };
-      await client.publishAsync(topicFor('allowlist', g.gatewayId), encodeMessage('allowlist', cmd), {
         qos: 1,
         retain: true,
       });

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { acceptsTcp } from '@releve/shared/net/tcp';
 import { AgentProcesses, BINS } from './AgentProcesses.js';
-import { type DemoFleet, type DemoGateway, type DemoTruck, demoFleet } from './DemoFleet.js';
+import { type DemoFleet, type DemoGateway, type DemoTruck, demoFleet, zoneOf } from './DemoFleet.js';
 import {
   type DemoCredentials,
   DemoLayout,
@@ -64,8 +64,9 @@ interface RunContext {
  * The whole system on one machine with simulated devices: the cloud (`releve-cloud serve`),
  * three real truck agents (`releve-truck run`) on simulated serial devices over real ptys
  * driving their rounds, and two real gateways (`releve-gateway run --simulate`) hearing thirty
- * beacons. The registry, credentials and tokens are provisioned first; the routes and
- * allowlists are pushed as retained commands. `stop()` ends every process it started.
+ * beacons. The registry, credentials, tokens and tariff are provisioned first; the routes are
+ * pushed as retained commands, the cloud pushes the allowlists from the registry. `stop()`
+ * ends every process it started.
  */
 export class WholeSystem {
   readonly fleet: DemoFleet;
@@ -108,7 +109,7 @@ export class WholeSystem {
     const desk = new DispatchDesk(mqttUrl, DISPATCH_USER, credentials.mqtt[DISPATCH_USER] ?? '');
     this.desk = desk;
     await desk.connect();
-    await desk.pushCommands(fleet);
+    await desk.pushRoutes(fleet);
 
     const run: RunContext = { credentials, mqttUrl, handedOut, notes };
     const cabUrls: Record<string, string> = {};
@@ -241,13 +242,11 @@ export class WholeSystem {
         2,
       ),
     );
-    const args = ['run', '--config', config, '--simulate', '--phones', String(o.phones)];
+    // what is on air around it comes from the fleet, not from the allowlist the cloud pushes
+    const zone = join(dir, 'zone.json');
+    await writeFile(zone, `${JSON.stringify(zoneOf(fleet, gw.gatewayId), null, 2)}\n`);
+    const args = ['run', '--config', config, '--simulate', zone, '--phones', String(o.phones)];
     if (gw.clone) args.push('--clone');
-    // one air for both zones: a flat or silent beacon is so in any gateway's zone that has it,
-    // whichever allowlist (the demo's or one pushed by the cloud from the registry) it holds
-    const ids = (what: string) => fleet.beacons.filter((b) => b.simulated === what).map((b) => b.beaconId);
-    if (ids('low-battery').length > 0) args.push('--low-battery', ids('low-battery').join(','));
-    if (ids('silent').length > 0) args.push('--silent', ids('silent').join(','));
     this.agents.start(gw.gatewayId, BINS.gateway, args, layout.log(gw.gatewayId), {
       LOG_LEVEL: o.logLevel,
     });

@@ -7,6 +7,7 @@ import {
   encodeEddystoneUrl,
   iBeaconAd,
   identityOf,
+  parseZoneFile,
   RadioField,
   SimulatedBeacon,
   SimulatedHciBinding,
@@ -245,15 +246,20 @@ describe('simulated zone', () => {
     expect(identityOf('eddystone:zz')).toBeNull();
   });
 
-  it('puts one beacon per allowlisted id on air, plus phones and a clone', async () => {
+  it("puts the zone's beacons on air, plus phones and a clone of the first", async () => {
     const clock = new VirtualClock();
     const binding = new SimulatedHciBinding();
     const { seen } = await scanningNoble(binding);
-    const zone = new SimulatedZone({ clock, binding, phones: 5, clone: true });
-    zone.setAllowlist([
-      { beaconId: `ibeacon:${UUID}:1:1`, address: 'C0:FF:EE:00:00:01' },
-      { beaconId: 'eddystone:8b0ca750095477cb3e77:000000000002', address: null },
-    ]);
+    const zone = new SimulatedZone({
+      clock,
+      binding,
+      phones: 5,
+      clone: true,
+      beacons: [
+        { beaconId: `ibeacon:${UUID}:1:1`, address: 'C0:FF:EE:00:00:01' },
+        { beaconId: 'eddystone:8b0ca750095477cb3e77:000000000002', address: null },
+      ],
+    });
     clock.advance(60_000);
     const addresses = new Set(seen.map((p) => p.address));
     expect(zone.beacons.size).toBe(2);
@@ -261,5 +267,45 @@ describe('simulated zone', () => {
     expect(addresses.size).toBeGreaterThanOrEqual(2 + 1 + 5);
     zone.stop();
     expect(clock.pending).toBe(0);
+  });
+
+  it('simulates flat and silent beacons as the zone file says', async () => {
+    const clock = new VirtualClock();
+    const binding = new SimulatedHciBinding();
+    const { seen } = await scanningNoble(binding);
+    const beacons = parseZoneFile({
+      beacons: [
+        { beaconId: 'eddystone:8b0ca750095477cb3e77:000000000001', address: 'C0:FF:EE:00:00:01' },
+        {
+          beaconId: 'eddystone:8b0ca750095477cb3e77:000000000002',
+          address: 'C0:FF:EE:00:00:02',
+          simulated: 'low-battery',
+        },
+        { beaconId: `ibeacon:${UUID}:1:3`, address: 'C0:FF:EE:00:00:03', simulated: 'silent' },
+      ],
+    });
+    const zone = new SimulatedZone({ clock, binding, beacons });
+    clock.advance(120_000);
+    const addresses = new Set(seen.map((p) => p.address));
+    expect(addresses).toEqual(new Set(['c0:ff:ee:00:00:01', 'c0:ff:ee:00:00:02']));
+    expect(zone.beacons.get('eddystone:8b0ca750095477cb3e77:000000000002')?.batteryMv).toBeLessThanOrEqual(
+      2150,
+    );
+    expect(zone.beacons.get('eddystone:8b0ca750095477cb3e77:000000000001')?.batteryMv).toBeGreaterThan(2900);
+    zone.stop();
+  });
+
+  it('reports every problem of a zone file', () => {
+    expect(() =>
+      parseZoneFile({
+        beacons: [
+          { beaconId: 'eddystone:zz', address: null },
+          { beaconId: `ibeacon:${UUID}:1:3`, address: 'C0:FF', simulated: 'asleep' },
+        ],
+      }),
+    ).toThrow(
+      /beacons\.0\.beaconId: not an ibeacon.*beacons\.1\.address: a BLE address.*beacons\.1\.simulated/,
+    );
+    expect(() => parseZoneFile({ beacon: [] })).toThrow(/beacons/);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assignBeacons, DEFAULT_ALLOWLIST_RADIUS_M } from '@releve/cloud/beacons/AllowlistAssignment';
 import { validateTariffPlan } from '@releve/cloud/billing/TariffPlan';
 import { RegistryImport } from '@releve/cloud/registry/RegistryImport';
 import { Store } from '@releve/cloud/store/Store';
@@ -8,7 +9,8 @@ import { AllowlistedBeacon, RouteCommand } from '@releve/shared';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { demoFleet, isUnregisteredBin } from '../../src/demo/DemoFleet.js';
+import { parseZoneFile } from '../../src/beacons/SimulatedZone.js';
+import { demoFleet, isUnregisteredBin, zoneOf } from '../../src/demo/DemoFleet.js';
 import { registryCsv, sampleHousehold } from '../../src/demo/DemoRegistry.js';
 import { demoTariff } from '../../src/demo/DemoTariff.js';
 import { routeCommandOf } from '../../src/truck/RouteFile.js';
@@ -68,6 +70,25 @@ describe('the demo fleet', () => {
       expect(RouteCommand.safeParse(routeCommandOf(t.route, 1)).success).toBe(true);
     for (const b of fleet.beacons) expect(AllowlistedBeacon.safeParse(b).success).toBe(true);
     expect(fleet.beacons.filter((b) => b.simulated === 'silent').map((b) => b.gateways)).toEqual([['gw-02']]);
+  });
+
+  it("puts each beacon on air where the fleet places it, whatever the cloud's allowlists list", () => {
+    const fleet = demoFleet({ binsPerRoute: 1, date: '2026-11-28' });
+    const n = (id: string) => fleet.beacons.findIndex((b) => b.beaconId === id) + 1;
+    const zone = (g: string) => parseZoneFile(zoneOf(fleet, g)); // what releve-gateway --simulate reads
+    expect(zone('gw-01').map((b) => n(b.beaconId))).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    expect(zone('gw-02').map((b) => n(b.beaconId))).toEqual(Array.from({ length: 16 }, (_, i) => i + 15));
+    const simulated = (g: string, what: string) =>
+      zone(g)
+        .filter((b) => b.simulated === what)
+        .map((b) => n(b.beaconId));
+    expect(simulated('gw-01', 'low-battery')).toEqual([4, 13]);
+    expect(simulated('gw-02', 'low-battery')).toEqual([22]);
+    expect(simulated('gw-02', 'silent')).toEqual([30]);
+    // the cloud lists every beacon on both gateways (20 m apart, radius 150 m): more than each hears
+    const { lists, beyondReach } = assignBeacons(fleet.gateways, fleet.beacons, DEFAULT_ALLOWLIST_RADIUS_M);
+    expect(beyondReach).toEqual([]);
+    for (const g of fleet.gateways) expect(lists.get(g.gatewayId)).toHaveLength(30);
   });
 
   it('gives each run its own rounds: same bins, another route id (an agent keeps the progress of a known one)', () => {

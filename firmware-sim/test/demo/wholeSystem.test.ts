@@ -7,7 +7,10 @@ import { Store } from '@releve/cloud/store/Store';
 import { commandService, requireService, waitFor } from '@releve/shared/testing/index';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { demoTagId } from '../../src/demo/DemoFleet.js';
+import { type BeaconAllowlistCommand, decodeMessage, filterFor } from '@releve/shared';
+import mqtt from 'mqtt';
+import { demoFleet, demoTagId, zoneOf } from '../../src/demo/DemoFleet.js';
+import { DISPATCH_USER } from '../../src/demo/DemoProvisioning.js';
 
 const BIN = fileURLToPath(new URL('../../bin/releve-sim.js', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -156,6 +159,37 @@ describe.skipIf(!haveSocat)('the whole system in one command (releve-sim demo)',
       expect([demoTagId(i + 1, 6), null]).toContain(view.lastLift?.tagId);
     }
 
+    // the allowlists are the cloud's (the runner pushes none), from the registry: the gateways
+    // are 20 m apart, so within the 150 m radius both list all thirty beacons
+    const { mqttUrl } = JSON.parse(readFileSync(join(dir, 'endpoints.json'), 'utf8')) as { mqttUrl: string };
+    const { mqtt: secrets } = JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')) as {
+      mqtt: Record<string, string>;
+    };
+    const allowlists = new Map<string, BeaconAllowlistCommand>();
+    const watcher = await mqtt.connectAsync(mqttUrl, {
+      clientId: `${DISPATCH_USER}-test`,
+      username: DISPATCH_USER,
+      password: secrets[DISPATCH_USER] ?? '',
+      reconnectPeriod: 0,
+    });
+    watcher.on('message', (topic, payload, packet) => {
+      const m = decodeMessage(topic, payload);
+      if (m.ok && packet.retain) allowlists.set(m.topic.deviceId, m.message as BeaconAllowlistCommand);
+    });
+    await watcher.subscribeAsync(filterFor('allowlist'), { qos: 1 });
+    await waitFor(() => allowlists.size === 2, 10_000, 'both retained allowlists');
+    await watcher.endAsync();
+    const fleet = demoFleet({ binsPerRoute: 1, date: '2026-01-01' });
+    const everyBeacon = fleet.beacons.map((b) => b.beaconId).sort();
+    for (const g of ['gw-01', 'gw-02'])
+      expect(
+        allowlists
+          .get(g)
+          ?.beacons.map((b) => b.beaconId)
+          .sort(),
+        g,
+      ).toEqual(everyBeacon);
+
     // the billing office can run the current year on the demo's tariff plan (an open period: a
     // provisional run), and the household link the banner prints opens its statement
     const web = JSON.parse(readFileSync(join(dir, 'endpoints.json'), 'utf8')) as { httpUrl: string };
@@ -189,13 +223,21 @@ describe.skipIf(!haveSocat)('the whole system in one command (releve-sim demo)',
     }
     expect(summary.sightingBatches['gw-01']).toBeGreaterThan(0);
     expect(summary.sightingBatches['gw-02']).toBeGreaterThan(0);
-    // beacon 30 is listed by gw-02 but silent: nobody reports it
+    // beacon 30 is on air by gw-02 and listed by both, but silent: nobody reports it
     const heard = new Set([
       ...(summary.beaconsHeard['gw-01'] ?? []),
       ...(summary.beaconsHeard['gw-02'] ?? []),
     ]);
     expect(heard.size).toBeGreaterThan(10);
     expect([...heard].some((id) => id.endsWith(':30') || id.endsWith('001e'))).toBe(false);
+    // each gateway reports what is on air in its zone (its allowlist lists more: it never hears those)
+    for (const g of fleet.gateways) {
+      const onAir = new Set(zoneOf(fleet, g.gatewayId).beacons.map((b) => b.beaconId));
+      expect(
+        summary.beaconsHeard[g.gatewayId]?.filter((id) => !onAir.has(id)),
+        g.gatewayId,
+      ).toEqual([]);
+    }
     // the cloud stored lifts from every truck and sightings from both gateways
     const store = Store.open({ dataDir: join(dir, 'cloud'), logger: pino({ level: 'silent' }) });
     try {
