@@ -94,7 +94,7 @@ export function computeCharges(input: BillingInput): BillingRun {
 /**
  * Prices lifts already classified by a {@link LiftClassifier} of the same period, time zone
  * and registry (one that read the store, whose ids are unique, and merged other threads'
- * parts), for a setting {@link checkBillable} accepted. The classifier's columns are reordered.
+ * parts), for a setting {@link checkBillable} accepted.
  */
 export function priceClassified(setting: BillingSetting, classifier: LiftClassifier): BillingRun {
   const { period, tariff, registry } = setting;
@@ -102,7 +102,7 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
   const { holders, holderAt, billed, review, liftsInPeriod } = classifier;
   const periodFrom = dayNumber(period.from);
   const periodTo = dayNumber(period.to);
-  const start = billed.groupByHolding(registry.bins.length);
+  const { start, rows } = billed.groupByHolding(registry.bins.length);
   review.sort((a, b) => cmp(a.ts, b.ts) || cmp(a.liftId, b.liftId) || cmp(a.reason, b.reason));
 
   // 2. Lines per holder: fixed part and lifts per bin holding, weight over the holder's total.
@@ -163,10 +163,10 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
         includedNum += seg.version.liftsIncludedPerPeriod * daysBetween(seg.from, seg.to);
       }
       const included = roundHalfUp(includedNum, periodDays);
-      // This holding's billed lifts are rows first…last - 1, in time order.
+      // This holding's billed lifts are rows[first…last), in time order.
       const first = start[hi]!;
       const last = start[hi + 1]!;
-      const inc = billed.ids.slice(first, Math.min(first + included, last));
+      const inc = billed.idsOf(rows, first, Math.min(first + included, last));
       if (inc.length) {
         lines.push(
           chargeLine(base, {
@@ -183,10 +183,10 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
       // The rows are in time order, so each tariff version's extra lifts are one run of them.
       const extraByVersion = new Map<TariffVersion, string[]>();
       for (let a = first + inc.length; a < last; ) {
-        const v = versionOfDay[billed.days[a]! - periodFrom]!;
+        const v = versionOfDay[billed.days[rows[a]!]! - periodFrom]!;
         let b = a + 1;
-        while (b < last && versionOfDay[billed.days[b]! - periodFrom] === v) b++;
-        const ids = billed.ids.slice(a, b);
+        while (b < last && versionOfDay[billed.days[rows[b]!]! - periodFrom] === v) b++;
+        const ids = billed.idsOf(rows, a, b);
         const list = extraByVersion.get(v);
         extraByVersion.set(v, list ? list.concat(ids) : ids);
         a = b;
@@ -207,7 +207,7 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
       }
       weightParts.push([first, last]);
     }
-    const weightRows = merged(weightParts, billed);
+    const weightRows = merged(weightParts, rows, billed);
     const versionOf = (row: number) => versionOfDay[billed.days[row]! - periodFrom]!;
     for (const l of weightLines(billed, weightRows, versionOf, base)) lines.push(l);
     if (lines.length) linesByHolder.set(holder.key, lines);
@@ -314,13 +314,14 @@ function withoutDuplicates(lifts: Iterable<BillableLift>, review: ReviewItem[]):
   return byId.values();
 }
 
-/** The rows of some holdings' row ranges, in one time order. */
-function merged(ranges: [number, number][], billed: BilledLifts): Int32Array {
+/** The rows of some holdings' ranges of `grouped`, in one time order. */
+function merged(ranges: [number, number][], grouped: Int32Array, billed: BilledLifts): Int32Array {
+  if (ranges.length === 1) return grouped.subarray(ranges[0]![0], ranges[0]![1]);
   const rows = new Int32Array(ranges.reduce((n, [a, b]) => n + b - a, 0));
   let at = 0;
-  for (const [a, b] of ranges) for (let r = a; r < b; r++) rows[at++] = r;
+  for (const [a, b] of ranges) for (let k = a; k < b; k++) rows[at++] = grouped[k]!;
   // One bin's lifts are in time order already; several bins' are merged.
-  return ranges.length > 1 ? rows.sort(billed.order) : rows;
+  return rows.sort(billed.order);
 }
 
 /** Time order of lifts, then id, then content: a total order whatever the input order. */

@@ -62,58 +62,36 @@ export class BilledLifts {
     this.times[a]! - this.times[b]! || cmp(this.ids[a]!, this.ids[b]!);
 
   /**
-   * Puts the rows in holding order, each holding's in time order, and returns where each
-   * holding's rows start: rows `start[h]…start[h+1] - 1` are holding `h`'s. Linear whatever
-   * the number of lifts: a radix sort of all rows by second, a stable counting sort by
-   * holding, then an insertion pass per holding that orders lifts of the same second by
-   * millisecond and id (almost nothing left to move).
+   * The rows in holding order, each holding's in time order, and where each holding's rows
+   * start: `rows[start[h]…start[h+1])` are holding `h`'s. Linear whatever the number of
+   * lifts: a radix sort of all rows by second, a stable counting sort by holding, then an
+   * insertion pass per holding that orders lifts of the same second by millisecond and id
+   * (almost nothing left to move). The columns stay where they are: pricing reads them
+   * through `rows` (a million-lift period read each column once; permuting them all cost more).
    */
-  groupByHolding(holdings: number): Int32Array {
+  groupByHolding(holdings: number): { start: Int32Array; rows: Int32Array } {
     const n = this.length;
     const bySecond = this.rowsBySecond();
     const start = new Int32Array(holdings + 1);
     for (let i = 0; i < n; i++) start[this.holdings[i]! + 1]! += 1;
     for (let h = 0; h < holdings; h++) start[h + 1]! += start[h]!;
     const next = start.slice(0, holdings);
-    const byHolding = new Int32Array(n);
+    const rows = new Int32Array(n);
     for (let k = 0; k < n; k++) {
       const i = bySecond[k]!;
-      byHolding[next[this.holdings[i]!]!++] = i;
+      rows[next[this.holdings[i]!]!++] = i;
     }
     for (let h = 0; h < holdings; h++) {
-      if (start[h + 1]! - start[h]! > 1) this.insertionSort(byHolding, start[h]!, start[h + 1]!);
+      if (start[h + 1]! - start[h]! > 1) this.insertionSort(rows, start[h]!, start[h + 1]!);
     }
-    this.permute(byHolding);
-    return start;
+    return { start, rows };
   }
 
-  /**
-   * Puts the rows in the given order, so pricing then reads each column in sequence rather
-   * than at random (several times faster at millions of rows).
-   */
-  private permute(order: Int32Array): void {
-    const n = this.length;
-    const ids = new Array<string>(n);
-    const days = new Int32Array(n);
-    const times = new Float64Array(n);
-    const nets = new Float64Array(n);
-    const belowMinimum = new Uint8Array(n);
-    const holdings = new Int32Array(n);
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      ids[k] = this.ids[i]!;
-      days[k] = this.days[i]!;
-      times[k] = this.times[i]!;
-      nets[k] = this.nets[i]!;
-      belowMinimum[k] = this.belowMinimum[i]!;
-      holdings[k] = this.holdings[i]!;
-    }
-    this.ids = ids;
-    this.days = days;
-    this.times = times;
-    this.nets = nets;
-    this.belowMinimum = belowMinimum;
-    this.holdings = holdings;
+  /** The ids of `rows[from…to)`. */
+  idsOf(rows: Int32Array, from: number, to: number): string[] {
+    const out = new Array<string>(to - from);
+    for (let k = from; k < to; k++) out[k - from] = this.ids[rows[k]!]!;
+    return out;
   }
 
   /** All rows ordered by whole second since the earliest lift: LSD radix sort, two 16-bit digits. */
