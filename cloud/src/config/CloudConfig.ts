@@ -14,7 +14,11 @@ const FilePath = z.string().min(1);
 /** The MQTT broker section. */
 export const BrokerConfig = z
   .object({
-    host: z.string().min(1).default('0.0.0.0').describe('Address the MQTT listeners bind to'),
+    host: z
+      .string()
+      .min(1)
+      .default('0.0.0.0')
+      .describe('Address the MQTT listeners bind to (`serve --host` sets it and http.host)'),
     port: OptionalPort.default(1883).describe('MQTT over TCP (1883 is the IANA port)'),
     mqttsPort: OptionalPort.default(null).describe(
       'MQTT over TLS (8883 is the IANA port); needs tlsCert and tlsKey',
@@ -75,7 +79,11 @@ export const CloudConfig = z
     broker: BrokerConfig.prefault({}),
     http: z
       .object({
-        host: z.string().min(1).default('0.0.0.0'),
+        host: z
+          .string()
+          .min(1)
+          .default('0.0.0.0')
+          .describe('Address the HTTP API binds to (`serve --host` sets it and broker.host)'),
         port: Port.default(8080).describe('HTTP API port (0 picks a free one)'),
         tileUrl: z
           .string()
