@@ -58,7 +58,7 @@ export class Store {
   readonly #isKnownTruck: Database.Statement;
   readonly #isKnownGateway: Database.Statement;
   readonly #binValidAt: Database.Statement;
-  readonly #makeAndWrite: (make: () => readonly WriteRecord[]) => WrittenBatch;
+  readonly #makeAndWrite: Database.Transaction<(make: () => readonly WriteRecord[]) => WrittenBatch>;
 
   private constructor(
     /** The open database; exposed for the registry import and tests. */
@@ -137,7 +137,11 @@ export class Store {
 
   #transact(make: () => readonly WriteRecord[], what: string): WrittenBatch {
     try {
-      return this.#makeAndWrite(make);
+      // BEGIN IMMEDIATE: the batch reads (registry, duplicates) before it writes. Begun as a
+      // read, it could not become a write once another connection committed in between
+      // (SQLITE_BUSY at once, which busy_timeout does not wait out); begun as a write, it
+      // waits for the other writer instead.
+      return this.#makeAndWrite.immediate(make);
     } catch (e) {
       throw new CloudError(CloudErrorCode.StoreWrite, `${what} failed: ${(e as Error).message}`, {
         cause: e,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { encodeMessage, topicFor } from '@releve/shared';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../src/store/records.js';
 import { Store } from '../../src/store/Store.js';
@@ -76,6 +77,32 @@ describe('store writes', () => {
       }),
     ).toThrow(/store-write.*classification bug/);
     expect(store.reads.count('lifts')).toBe(1);
+  });
+
+  it('holds the write lock from the start of a batch, so a commit elsewhere cannot fail it', () => {
+    const { store } = open();
+    seedRegistry(store, ['t1']);
+    // Another connection to the same file, as the fleet watch and the ingest writer are.
+    const other = new Database(store.path, { timeout: 20 });
+    try {
+      let elsewhere = '';
+      const { outcomes } = store.makeAndWriteBatch(() => {
+        const known = store.isRegisteredDevice('trucks', 't1'); // the batch reads first…
+        try {
+          other.prepare("UPDATE trucks SET name = 'renamed' WHERE truck_id = 't1'").run();
+          elsewhere = 'committed';
+        } catch (e) {
+          elsewhere = (e as Error).message;
+        }
+        return [{ ...liftRecord(liftEvent('t1', 1)), cloudFlags: known ? [] : ['unknown-device'] }];
+      });
+      // …then writes: begun as a read it would fail (SQLITE_BUSY, the other commit in between).
+      expect(outcomes).toEqual(['stored']);
+      expect(elsewhere).toBe('database is locked');
+      other.prepare("UPDATE trucks SET name = 'renamed' WHERE truck_id = 't1'").run();
+    } finally {
+      other.close();
+    }
   });
 
   it('finds gaps in a device sequence, across lifts and other events', () => {
