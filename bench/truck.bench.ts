@@ -71,7 +71,7 @@ function alwaysReading(sim: SimulatedTruck): TruckWorld {
     setClamp: (c) => sim.setClamp(c),
     setArmTop: (c) => sim.setArmTop(c),
     setCompactorFill: (f) => sim.setCompactorFill(f),
-    pressUnload: () => sim.pressUnload(),
+    setTailgate: (r) => sim.setTailgate(r),
     setPosition: (lat, lon) => sim.setPosition(lat, lon),
   };
 }

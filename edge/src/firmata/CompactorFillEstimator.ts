@@ -76,4 +76,13 @@ export class CompactorFillEstimator {
     const fill = Math.round(interpolate(this.settings.fillCurve, peak) * 1000) / 1000;
     return { raw, bar, strokePeakBar: peak, fill, at };
   }
+
+  /**
+   * The body was emptied (the tailgate went up to eject the load): the last stroke's peak says
+   * nothing any more, so the estimate falls to the empty body's until the next stroke.
+   */
+  emptied(): void {
+    this.lastPeak = 0;
+    if (!this.inStroke) this.strokePeak = 0;
+  }
 }

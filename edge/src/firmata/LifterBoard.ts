@@ -19,6 +19,8 @@ export interface LifterBoardEvents {
   lifter: [event: LifterEvent];
   /** Compactor pressure and the fill estimate, when the pressure moved past the dead band. */
   pressure: [reading: CompactorPressure];
+  /** A debounced tailgate sensor edge: raised (the load is being ejected: an unload) or lowered. */
+  tailgate: [event: { raised: boolean; at: number }];
   /** The board finished its handshake and is configured (first time and after each reconnect). */
   ready: [info: { firmware: string; sessions: number }];
   /** The serial line to the board was lost; inputs are unknown until `ready` again. */
@@ -44,7 +46,7 @@ interface Session {
 /**
  * The lifter's Arduino (StandardFirmata) as the truck agent sees it, through johnny-five on a
  * {@link SerialTransport}: two digital inputs (clamp sensor, arm-at-top sensor) become debounced
- * {@link LifterEvent}s; one analog input (compactor hydraulic pressure) becomes bar and a body
+ * {@link LifterEvent}s; a third (tailgate raised) says the body is being unloaded; one analog input (compactor hydraulic pressure) becomes bar and a body
  * fill estimate ({@link CompactorFillEstimator}); an LED and a buzzer show the cab signals
  * ("go unload", "unknown bin"). When the transport loses the port and reopens it, the board has
  * reset (DTR), so a new johnny-five session handshakes and configures it again.
@@ -55,6 +57,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   private readonly log: Logger;
   private readonly clamp: DebouncedInput;
   private readonly armTop: DebouncedInput;
+  private readonly tailgate: DebouncedInput;
   private readonly estimator: CompactorFillEstimator;
   private session: Session | undefined;
   private sessions = 0;
@@ -85,6 +88,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     this.armTop = new DebouncedInput(debounceMs, (atTop, at) =>
       this.lifter(atTop ? 'tipped' : 'returned', at),
     );
+    this.tailgate = new DebouncedInput(debounceMs, (raised, at) => this.onTailgate(raised, at));
     this.estimator = new CompactorFillEstimator(this.settings.pressure);
   }
 
@@ -96,6 +100,11 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
   /** Debounced sensor states (undefined until the board reported them). */
   get sensors(): { clampClosed: boolean | undefined; armAtTop: boolean | undefined } {
     return { clampClosed: this.clamp.level, armAtTop: this.armTop.level };
+  }
+
+  /** Whether the tailgate is raised (undefined: not wired, or not reported yet). */
+  get tailgateRaised(): boolean | undefined {
+    return this.tailgate.level;
   }
 
   /** True while a configured board session is up. */
@@ -152,6 +161,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
       const io = s.board.io;
       io.reportDigitalPin(this.settings.clamp.pin, 0);
       io.reportDigitalPin(this.settings.armTop.pin, 0);
+      if (this.settings.tailgate) io.reportDigitalPin(this.settings.tailgate.pin, 0);
       io.reportAnalogPin(this.settings.pressure.channel, 0);
       await s.port.settled();
     }
@@ -184,6 +194,24 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     if (!this.session?.configured) return;
     this.session.led.play(signal.led);
     this.session.buzzer.play(signal.buzzer);
+  }
+
+  /**
+   * The tailgate went up or down. Raised, the body is being emptied: the compactor's held stroke
+   * peak no longer says how full it is, so the fill estimate drops to empty at once (the next
+   * packing stroke measures it again).
+   */
+  private onTailgate(raised: boolean, at: number): void {
+    this.log.info({ raised, at: new Date(at).toISOString() }, 'tailgate');
+    this.emit('tailgate', { raised, at });
+    if (!raised) return;
+    this.estimator.emptied();
+    const last = this.lastPressure;
+    if (!last) return;
+    const reading = this.estimator.push(last.raw, Date.now());
+    this.lastPressure = reading;
+    this.lastEmittedBar = reading.bar;
+    this.emit('pressure', reading);
   }
 
   private lifter(signal: LifterSignal, at: number): void {
@@ -245,9 +273,17 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
 
   private configure(session: Session): void {
     const io = session.board.io;
-    const { clamp, armTop, pressure, ledPin, buzzerPin } = this.settings;
+    const { clamp, armTop, tailgate, pressure, ledPin, buzzerPin } = this.settings;
     this.requireMode(io, clamp.pin, clamp.pullup ? io.MODES.PULLUP : io.MODES.INPUT, 'clamp sensor');
     this.requireMode(io, armTop.pin, armTop.pullup ? io.MODES.PULLUP : io.MODES.INPUT, 'arm-at-top sensor');
+    if (tailgate) {
+      this.requireMode(
+        io,
+        tailgate.pin,
+        tailgate.pullup ? io.MODES.PULLUP : io.MODES.INPUT,
+        'tailgate sensor',
+      );
+    }
     this.requireMode(io, ledPin, io.MODES.OUTPUT, 'LED');
     this.requireMode(io, buzzerPin, io.MODES.OUTPUT, 'buzzer');
     const analogPin = io.analogPins[pressure.channel];
@@ -261,6 +297,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     session.timers = [];
     this.clamp.reset();
     this.armTop.reset();
+    this.tailgate.reset();
     this.setUpPins(io, true);
     io.on('reportversion', () => this.onBoardReset(session));
     session.configured = true;
@@ -276,12 +313,13 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
    * the read callbacks; after a board reset it only re-enables reporting (callbacks stay).
    */
   private setUpPins(io: FirmataIo, subscribe: boolean): void {
-    const { clamp, armTop, pressure, ledPin, buzzerPin } = this.settings;
+    const { clamp, armTop, tailgate, pressure, ledPin, buzzerPin } = this.settings;
     io.setSamplingInterval(pressure.samplingIntervalMs);
-    const sensors = [
+    const sensors: Array<readonly [{ pin: number; activeLow: boolean; pullup: boolean }, DebouncedInput]> = [
       [clamp, this.clamp],
       [armTop, this.armTop],
-    ] as const;
+    ];
+    if (tailgate) sensors.push([tailgate, this.tailgate]);
     // Every input mode first, then reporting: the first port report (StandardFirmata masks it
     // with the pins configured as inputs) must already cover both sensors, or the one configured
     // later would start from a false baseline.
@@ -345,6 +383,7 @@ export class LifterBoard extends EventEmitter<LifterBoardEvents> {
     s.buzzer.halt();
     this.clamp.reset();
     this.armTop.reset();
+    this.tailgate.reset();
     const board = s.board;
     if (board.timer) clearTimeout(board.timer);
     if (board.io.reportVersionTimeoutId) clearTimeout(board.io.reportVersionTimeoutId);

@@ -52,39 +52,57 @@ const pressureSchema = z
 
 /**
  * The lifter's Firmata board: which pins carry what, and how to read them. Pins default to an
- * Arduino Uno wired clamp → D2, arm-at-top → D3, buzzer → D8, LED → D13, pressure → A0.
+ * Arduino Uno wired clamp → D2, arm-at-top → D3, tailgate → D4, buzzer → D8, LED → D13,
+ * pressure → A0.
  */
-export const lifterBoardSettingsSchema = z.strictObject({
-  /** Clamp sensor: closes when a bin is hooked and held in weighing position. */
-  clamp: sensorInputSchema.default({ pin: 2, activeLow: false, pullup: false }),
-  /** Arm-at-top sensor: closes when the arm has tipped the bin into the body. */
-  armTop: sensorInputSchema.default({ pin: 3, activeLow: false, pullup: false }),
-  /** A level must hold this long before it counts (contact bounce, vibration), ms. */
-  debounceMs: z.number().int().min(0).default(30),
-  pressure: pressureSchema.default({
-    channel: 0,
-    rawAtZero: 0,
-    rawAtFullScale: 1023,
-    fullScaleBar: 250,
-    deadbandBar: 1,
-    samplingIntervalMs: 100,
-    strokeThresholdBar: 40,
-    fillCurve: [
-      [60, 0],
-      [180, 1],
-    ],
-  }),
-  /** Cab LED (driven HIGH = on). */
-  ledPin: z.number().int().min(2).max(127).default(13),
-  /** Active buzzer (self-oscillating; HIGH = sounding). */
-  buzzerPin: z.number().int().min(2).max(127).default(8),
-  /** "Unknown bin" clears itself after this long, ms (0 = stays until cleared). */
-  unknownBinHoldMs: z.number().int().min(0).default(5_000),
-  /** If the board has not announced its version by then, ask for it (boards that do not reset on open), ms. */
-  versionQueryDelayMs: z.number().int().min(0).default(2_000),
-  /** The handshake (version, firmware, capabilities) must finish within this, ms. */
-  handshakeTimeoutMs: z.number().int().positive().default(15_000),
-});
+export const lifterBoardSettingsSchema = z
+  .strictObject({
+    /** Clamp sensor: closes when a bin is hooked and held in weighing position. */
+    clamp: sensorInputSchema.default({ pin: 2, activeLow: false, pullup: false }),
+    /** Arm-at-top sensor: closes when the arm has tipped the bin into the body. */
+    armTop: sensorInputSchema.default({ pin: 3, activeLow: false, pullup: false }),
+    /**
+     * Tailgate sensor: closes when the tailgate is raised off the body. A rear loader only raises
+     * it to eject its load at the treatment site, so a raise is the unload, however full the body
+     * was. `null`: not wired (the agent then sees an unload only from the compactor fill falling
+     * after a load, which misses a partly filled body).
+     */
+    tailgate: sensorInputSchema.nullable().default({ pin: 4, activeLow: false, pullup: false }),
+    /** A level must hold this long before it counts (contact bounce, vibration), ms. */
+    debounceMs: z.number().int().min(0).default(30),
+    pressure: pressureSchema.default({
+      channel: 0,
+      rawAtZero: 0,
+      rawAtFullScale: 1023,
+      fullScaleBar: 250,
+      deadbandBar: 1,
+      samplingIntervalMs: 100,
+      strokeThresholdBar: 40,
+      fillCurve: [
+        [60, 0],
+        [180, 1],
+      ],
+    }),
+    /** Cab LED (driven HIGH = on). */
+    ledPin: z.number().int().min(2).max(127).default(13),
+    /** Active buzzer (self-oscillating; HIGH = sounding). */
+    buzzerPin: z.number().int().min(2).max(127).default(8),
+    /** "Unknown bin" clears itself after this long, ms (0 = stays until cleared). */
+    unknownBinHoldMs: z.number().int().min(0).default(5_000),
+    /** If the board has not announced its version by then, ask for it (boards that do not reset on open), ms. */
+    versionQueryDelayMs: z.number().int().min(0).default(2_000),
+    /** The handshake (version, firmware, capabilities) must finish within this, ms. */
+    handshakeTimeoutMs: z.number().int().positive().default(15_000),
+  })
+  .refine(
+    (b) => {
+      const pins = [b.clamp.pin, b.armTop.pin, b.tailgate?.pin, b.ledPin, b.buzzerPin].filter(
+        (p) => p !== undefined,
+      );
+      return new Set(pins).size === pins.length;
+    },
+    { message: 'clamp, armTop, tailgate, ledPin and buzzerPin must be on different pins' },
+  );
 
 /** Lifter board settings, defaults applied. */
 export type LifterBoardSettings = z.infer<typeof lifterBoardSettingsSchema>;

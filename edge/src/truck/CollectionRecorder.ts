@@ -119,9 +119,9 @@ export class CollectionRecorder extends EventEmitter<CollectionRecorderEvents> {
     this.statusIfChanged();
   }
 
-  /** The driver reports the unload (cab button). */
-  unloaded(): void {
-    if (this.advisor.unloaded()) this.newTrip('unload button');
+  /** The body was unloaded, whatever it held (the tailgate went up; `why` is logged). */
+  unloaded(why: string): void {
+    if (this.advisor.unloaded()) this.newTrip(why);
     this.statusIfChanged();
   }
 

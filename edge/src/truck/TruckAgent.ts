@@ -289,6 +289,12 @@ export class TruckAgent {
       'pressure',
       this.guarded((p) => this.recorder.volume(p.fill)),
     );
+    b.on(
+      'tailgate',
+      this.guarded((t) => {
+        if (t.raised) this.recorder.unloaded('tailgate raised');
+      }),
+    );
     this.boardPort.on('lost', ({ cause }) => {
       this.boardLosses += 1;
       this.alert('lifter', cause);

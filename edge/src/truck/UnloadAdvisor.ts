@@ -80,9 +80,12 @@ export function initialTripState(): TripState {
  * within `unloadMarginG` / `volumeMargin` of the limits. At or past the legal payload the advice
  * is always to unload.
  *
- * Unload at the treatment site: an explicit `unloaded()` (cab button or operator), or the
- * compactor fill falling to `unloadEmptyBelow` after having passed `unloadFullAbove`
- * (the ejector plate empties the body, the pressure falls to ~0). Either starts a new trip.
+ * Unload at the treatment site: an explicit `unloaded()` — the tailgate raised to eject the load
+ * (the lifter board's tailgate sensor), or the driver's word — counts whatever the body held, a
+ * partly filled last trip too. Without a tailgate sensor, the compactor fill falling to
+ * `unloadEmptyBelow` after having passed `unloadFullAbove` is taken as the unload (the ejector
+ * plate empties the body, the pressure falls to ~0); a body that never passed `unloadFullAbove`
+ * cannot be told from an empty one that way. Either starts a new trip.
  */
 export class UnloadAdvisor {
   private readonly options: UnloadAdvisorOptions;
@@ -143,17 +146,24 @@ export class UnloadAdvisor {
     if (fill === null) return false;
     if (fill > this.state.peakVolumeFill) this.state.peakVolumeFill = fill;
     if (this.state.peakVolumeFill >= this.options.unloadFullAbove && fill <= this.options.unloadEmptyBelow) {
-      return this.unloaded();
+      return this.startTrip();
     }
     return false;
   }
 
   /**
-   * The body was emptied at the treatment site: a new trip starts. Returns false (and changes
-   * nothing) when nothing was lifted this trip, so that the button and the fill drop signalling
-   * the same unload make one new trip.
+   * The body was emptied at the treatment site (tailgate raised, or the driver says so), however
+   * full it was: a new trip starts and the body counts as empty (volume fill 0 until the next
+   * packing stroke measures it). Returns false when nothing was lifted this trip, so that the
+   * tailgate and the fill drop signalling the same unload make one new trip.
    */
   unloaded(): boolean {
+    if (this.volumeFill !== null) this.volumeFill = 0;
+    return this.startTrip();
+  }
+
+  /** Starts a new trip if anything was lifted in this one. */
+  private startTrip(): boolean {
     const s = this.state;
     if (s.liftsThisTrip === 0) {
       s.peakVolumeFill = this.volumeFill ?? 0;

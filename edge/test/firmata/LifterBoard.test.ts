@@ -65,6 +65,7 @@ describe('LifterBoard (johnny-five) against FirmataBoardSim over MockBinding', (
     const { sim, lifter, signals } = await started({
       clamp: { pin: 4, activeLow: true, pullup: true },
       armTop: { pin: 5, activeLow: true, pullup: true },
+      tailgate: { pin: 6, activeLow: true, pullup: true },
     });
     // Nothing drives the lines: the pull-ups hold them HIGH, which reads as open sensors.
     await waitFor(
@@ -194,6 +195,40 @@ describe('LifterBoard (johnny-five) against FirmataBoardSim over MockBinding', (
     sim.setDigital(clamp.pin, 1);
     await waitFor(() => signals().length === 1, 10_000, 'hooked after the restart');
     expect(signals()).toEqual(['hooked']);
+  });
+
+  it('reports the tailgate going up and down, and the fill estimate falls to empty when it goes up', async () => {
+    const { sim, lifter } = await started({
+      pressure: { ...lifterBoardSettingsSchema.parse({}).pressure, samplingIntervalMs: 10 },
+    });
+    const { tailgate, pressure } = lifter.settings;
+    if (!tailgate) throw new Error('the default wiring has a tailgate sensor');
+    expect(tailgate.pin).toBe(4);
+    const gate: boolean[] = [];
+    const fills: number[] = [];
+    lifter.on('tailgate', (t) => gate.push(t.raised));
+    lifter.on('pressure', (p) => fills.push(p.fill));
+    await waitFor(() => lifter.tailgateRaised === false, 10_000, 'the baseline report');
+    expect(sim.modeOf(tailgate.pin)).toBe(0x00);
+    // One packing stroke peaking at 120 bar (half full on the default curve), then idle.
+    const raw = (bar: number) => Math.round((bar / pressure.fullScaleBar) * 1023);
+    sim.setAnalog(pressure.channel, raw(120));
+    await waitFor(() => fills.at(-1) === 0.5, 10_000, 'the stroke');
+    sim.setAnalog(pressure.channel, 0);
+    await waitFor(() => lifter.pressure?.bar === 0, 10_000, 'idle pressure');
+    expect(fills.at(-1)).toBe(0.5);
+    sim.setDigital(tailgate.pin, 1);
+    await waitFor(() => gate.length === 1, 10_000, 'raised');
+    expect(fills.at(-1)).toBe(0);
+    sim.setDigital(tailgate.pin, 0);
+    await waitFor(() => gate.length === 2, 10_000, 'down');
+    expect(gate).toEqual([true, false]);
+  });
+
+  it('refuses two functions on one pin', () => {
+    const r = lifterBoardSettingsSchema.safeParse({ clamp: { pin: 4 } });
+    expect(r.success).toBe(false);
+    expect(lifterBoardSettingsSchema.safeParse({ clamp: { pin: 4 }, tailgate: null }).success).toBe(true);
   });
 
   it('rejects start() with board-handshake when nothing answers, then keeps asking until the board speaks', async () => {

@@ -126,7 +126,7 @@ describe('CollectionRecorder', () => {
     const a = setup();
     a.recorder.route(route(1));
     lift(a.recorder, a.clock, { scheme: 'em4100', id: '0000000001' }, 414_000, 14_000);
-    a.recorder.unloaded();
+    a.recorder.unloaded('tailgate raised');
     lift(a.recorder, a.clock, { scheme: 'em4100', id: '0000000002' }, 114_000, 14_000);
     a.outbox.close();
     const b = setup(a.dir);

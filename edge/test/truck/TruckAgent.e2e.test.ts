@@ -229,6 +229,63 @@ describe.skipIf(!hasMosquitto)('TruckAgent against the simulated truck (MockBind
     120_000,
   );
 
+  it('counts the unload of a partly filled last trip: the truck shows empty and a new trip starts', async () => {
+    const collector = await EventCollector.connect(broker.url, 'releve/v1/trucks/truck-partial/status');
+    const rig = truckRig({ brokerUrl: broker.url, truckId: 'truck-partial' });
+    // A 20 m³ body at 350 kg/m³ takes 7 t: three bins fill it to about 2 %, far under the 20 %
+    // the compactor fill must pass before its fall alone can tell an unload.
+    const driver = new RouteDriver(rig.truck, { timeScale: 0.1, travelMs: 1500, releaseGapMs: 100 });
+    const bins = [40_000, 35_000, 45_500].map((wasteG, i) => ({
+      type: 'bin' as const,
+      tagId: `00000B000${i + 1}`,
+      scheme: 'em4100' as const,
+      volumeL: 240,
+      binTareG: 14_000,
+      wasteG,
+      unstable: false,
+    }));
+    const statuses = () => collector.firsts.map((d) => TruckStatus.parse(d.message));
+    try {
+      await rig.agent.start();
+      await waitFor(() => rig.truck.board.isReportingDigital(4), 20_000, 'lifter board handshake');
+      await driver.run({ routeId: 'partial', date: '2026-11-28', stops: bins });
+      await waitFor(() => statuses().some((s) => s.liftsThisTrip === 3), 10_000, 'three lifts on board');
+      const loaded = statuses().at(-1)!;
+      expect(loaded).toMatchObject({ tripSeq: 1, payloadG: 120_500 });
+      expect(loaded.volumeFill).toBeLessThan(0.2);
+
+      await driver.run({ routeId: 'partial', date: '2026-11-28', stops: [{ type: 'unload' }] });
+      await waitFor(() => statuses().some((s) => s.tripSeq === 2), 10_000, 'trip 2 status');
+      expect(statuses().at(-1)).toMatchObject({
+        tripSeq: 2,
+        liftsThisTrip: 0,
+        payloadG: 0,
+        weightFill: 0,
+        volumeFill: 0,
+        advice: { action: 'continue' },
+      });
+      expect(statuses().at(-1)?.health.unloads).toBe(1);
+      expect(rig.truck.board.isReportingDigital(4)).toBe(true);
+      expect(rig.cabScreen()).toMatch(/^CONTINUE/);
+      // The next lift belongs to the new trip.
+      await driver.run({
+        routeId: 'partial',
+        date: '2026-11-28',
+        stops: [{ ...bins[0]!, tagId: '00000B0004' }],
+      });
+      await waitFor(
+        () => statuses().some((s) => s.tripSeq === 2 && s.liftsThisTrip === 1),
+        10_000,
+        'trip 2 lift',
+      );
+      expect(statuses().at(-1)).toMatchObject({ tripSeq: 2, payloadG: 40_000 });
+    } finally {
+      driver.stop();
+      await rig.stop();
+      await collector.close();
+    }
+  }, 120_000);
+
   it('survives the indicator adapter vanishing mid-route and a noisy RFID line: alert, counters, lifts go on', async () => {
     const collector = await EventCollector.connect(broker.url, 'releve/v1/trucks/truck-unplug/#');
     const rig = truckRig({ brokerUrl: broker.url, truckId: 'truck-unplug', rfidCorruption: 0.3 });

@@ -73,7 +73,7 @@ describe('TruckConfig', () => {
       rfid: { protocol: 'em4100', serial: { path: '/dev/ttyUSB0', baudrate: 19200 } },
       lifter: {
         serial: { path: '/dev/ttyACM0' },
-        board: { clamp: { pin: 4, activelow: true }, debounce: 5 },
+        board: { clamp: { pin: 5, activelow: true }, debounce: 5 },
       },
     };
     raw.thresholds = { unloadMarginKg: 500 };

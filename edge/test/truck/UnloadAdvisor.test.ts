@@ -101,6 +101,29 @@ describe('UnloadAdvisor without a route', () => {
     expect(a.health.unloads).toBe(2);
   });
 
+  it('counts an unload of a partly filled body (tailgate raised), and the fill drop after it makes no second trip', () => {
+    const a = new UnloadAdvisor(OPTIONS);
+    a.lift(draft(40_000));
+    a.lift(draft(35_000));
+    expect(a.volume(0.12)).toBe(false);
+    // The fill never passed unloadFullAbove: its fall alone cannot tell the unload.
+    expect(a.volume(0.01)).toBe(false);
+    expect(a.volume(0.12)).toBe(false);
+    expect(a.unloaded()).toBe(true);
+    expect(a.snapshot()).toMatchObject({
+      tripSeq: 2,
+      liftsThisTrip: 0,
+      payloadG: 0,
+      weightFill: 0,
+      volumeFill: 0,
+    });
+    expect(a.advice()).toEqual({ action: 'continue', reason: 'capacity-available', binsUntilFull: null });
+    // The first stroke of the new trip, into the emptied body: the same trip goes on.
+    a.lift(draft(20_000));
+    expect(a.volume(0.01)).toBe(false);
+    expect(a.snapshot()).toMatchObject({ tripSeq: 2, liftsThisTrip: 1, payloadG: 20_000 });
+  });
+
   it('survives a restart through its trip state', () => {
     const a = new UnloadAdvisor(OPTIONS);
     a.setRoute(route([50_000, 50_000, 50_000]));

@@ -17,8 +17,8 @@ export interface TruckWorld {
   setArmTop(closed: boolean): void;
   /** Body fill 0–1 as the compactor pressure shows it. */
   setCompactorFill(fill: number): void;
-  /** The driver presses the cab's unload button. */
-  pressUnload(): void;
+  /** Tailgate sensor: closed while the tailgate is raised (the load is being ejected). */
+  setTailgate(raised: boolean): void;
   /** Truck position. */
   setPosition(lat: number, lon: number): void;
 }
@@ -69,11 +69,20 @@ const LIFT = {
   binOff: 8000,
 };
 
+/** Phases of an unload at the treatment site at time scale 1, ms from the tailgate rising. */
+const UNLOAD = {
+  /** The ejector plate has pushed the load out: the body is empty. */
+  ejected: 20_000,
+  /** The ejector is back and the tailgate is down and locked. */
+  closed: 40_000,
+};
+
 /**
  * Drives the simulated devices through a route, lift after lift: clamp closes (hooked), the tag
  * enters the reader's field, the load cell carries bin + waste and settles (gross), the arm tips
- * (motion), comes back (tare: the empty bin), the clamp opens (released). An unload stop empties
- * the body (compactor fill → 0) and presses the unload button. Stoppable at any instant.
+ * (motion), comes back (tare: the empty bin), the clamp opens (released). An unload stop raises
+ * the tailgate, ejects the load (compactor fill → 0) and lowers the tailgate, however full the
+ * body was. Stoppable at any instant.
  */
 export class RouteDriver extends EventEmitter<RouteDriverEvents> {
   private readonly scale: number;
@@ -158,9 +167,12 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
   private async unload(lat?: number, lon?: number): Promise<void> {
     if (lat !== undefined && lon !== undefined) this.world.setPosition(lat, lon);
     await this.sleep(this.travelMs);
+    this.world.setTailgate(true);
+    await this.sleep(UNLOAD.ejected);
     this.bodyG = 0;
     this.world.setCompactorFill(0);
-    this.world.pressUnload();
+    await this.sleep(UNLOAD.closed - UNLOAD.ejected);
+    this.world.setTailgate(false);
     this.emit('unload');
     await this.sleep(this.travelMs);
   }

@@ -14,8 +14,8 @@ export interface SimulatedTruckOptions {
   /** RFID module repeat period while a tag is in the field, ms (EM4100 modules: ~50 ms). */
   rfidIntervalMs?: number;
   gpsIntervalMs?: number;
-  /** Lifter board wiring (the agent's `LifterBoardSettings` defaults). */
-  pins?: { clamp: number; armTop: number; pressureChannel: number };
+  /** Lifter board wiring (the agent's `LifterBoardSettings` defaults: D2, D3, D4, A0). */
+  pins?: { clamp: number; armTop: number; tailgate?: number; pressureChannel: number };
   /** Pressure transducer and fill curve, as the agent is configured (defaults: the agent's). */
   pressure?: {
     rawAtZero: number;
@@ -33,7 +33,7 @@ export interface SimulatedTruckOptions {
 /**
  * The simulated truck's devices, speaking the real bytes: an RFID reader (`RfidReaderSim`), a
  * weighing indicator streaming at 10 frames/s (`WeighingIndicatorSim`), the lifter's Arduino (StandardFirmata, `FirmataBoardSim`)
- * with clamp and arm sensors and the compactor pressure transducer, and an NMEA receiver (`GpsSim`). It is
+ * with clamp, arm and tailgate sensors and the compactor pressure transducer, and an NMEA receiver (`GpsSim`). It is
  * the `TruckWorld` a `RouteDriver` moves.
  */
 export class SimulatedTruck implements TruckWorld {
@@ -41,7 +41,7 @@ export class SimulatedTruck implements TruckWorld {
   readonly indicator: WeighingIndicatorSim;
   readonly gps: GpsSim;
   readonly board = new FirmataBoardSim();
-  private readonly pins: NonNullable<SimulatedTruckOptions['pins']>;
+  private readonly pins: Required<NonNullable<SimulatedTruckOptions['pins']>>;
   private readonly pressure: NonNullable<SimulatedTruckOptions['pressure']>;
   private readonly strokeMs: number;
   private strokeTimer: NodeJS.Timeout | undefined;
@@ -57,7 +57,7 @@ export class SimulatedTruck implements TruckWorld {
       framePeriodMs: options.indicatorIntervalMs ?? 100,
     });
     this.gps = new GpsSim({ periodMs: options.gpsIntervalMs ?? 1000 });
-    this.pins = options.pins ?? { clamp: 2, armTop: 3, pressureChannel: 0 };
+    this.pins = { clamp: 2, armTop: 3, tailgate: 4, pressureChannel: 0, ...options.pins };
     this.pressure = options.pressure ?? {
       rawAtZero: 0,
       rawAtFullScale: 1023,
@@ -111,8 +111,9 @@ export class SimulatedTruck implements TruckWorld {
     );
   }
 
-  pressUnload(): void {
-    // The lifter board has no unload button: the unload shows through the compactor fill.
+  /** Tailgate sensor (on the lifter board, like the clamp and arm sensors): closed while raised. */
+  setTailgate(raised: boolean): void {
+    this.board.setDigital(this.pins.tailgate, raised);
   }
 
   setPosition(lat: number, lon: number): void {

@@ -20,7 +20,7 @@ function recordingWorld(): TruckWorld & { calls: string[] } {
     setClamp: (c) => calls.push(`clamp ${c ? 'closed' : 'open'}`),
     setArmTop: (c) => calls.push(`arm ${c ? 'top' : 'down'}`),
     setCompactorFill: (f) => calls.push(`fill ${f.toFixed(3)}`),
-    pressUnload: () => calls.push('unload button'),
+    setTailgate: (r) => calls.push(`tailgate ${r ? 'raised' : 'down'}`),
     setPosition: (lat, lon) => calls.push(`at ${lat},${lon}`),
   };
 }
@@ -86,8 +86,9 @@ describe('RouteDriver', () => {
       'load 14000 stable',
       'clamp open',
       'load 0 stable',
+      'tailgate raised',
       'fill 0.000',
-      'unload button',
+      'tailgate down',
     ]);
     expect(done).toEqual([
       expect.objectContaining({ index: 1, grossG: 49_000, tareG: 14_000, netG: 35_000 }),
