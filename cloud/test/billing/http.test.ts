@@ -48,6 +48,14 @@ describe('billing over HTTP', () => {
     expect((await json(open)).code).toBe('conflict');
     const projected = await h.get('/api/v1/billing/periods/2099-H1?provisional=true', h.tokenOf.billing);
     expect(await projected.json()).toMatchObject({ provisional: true });
+    // auto: one request, final once the period has ended, a projection while it is open
+    const auto = async (p: string) => json(h.get(`/api/v1/billing/periods/${p}`, h.tokenOf.billing));
+    expect(await auto('2099-H1?provisional=auto')).toMatchObject({ periodId: '2099-H1', provisional: true });
+    expect(await auto('2026-H1?provisional=auto')).toMatchObject({ periodId: '2026-H1', provisional: false });
+    expect((await auto('2099-H1/review?provisional=auto')).items).toEqual(expect.any(Array));
+    expect((await h.get('/api/v1/billing/periods/2026-H7?provisional=auto', h.tokenOf.billing)).status).toBe(
+      400,
+    );
     expect((await h.get('/api/v1/billing/periods/2026-H7', h.tokenOf.billing)).status).toBe(400);
   });
 

@@ -86,13 +86,47 @@ describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => 
     expect(file.toString('utf8')).toContain('Famille Dupont');
   });
 
-  it('previews an open period without exports', async () => {
+  it('previews an open period without exports, one run request each time and no failed request or console error', async () => {
     const page = await browser.signIn(cloud.url, cloud.tokenOf.billing);
+    // The sign-in lands on this page: leave it (closing its event stream) before listening.
+    await page.goto('about:blank');
+    const problems: string[] = [];
+    const runs: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
+      const u = new URL(r.url());
+      if (/^\/api\/v1\/billing\/periods\/[^/]+$/.test(u.pathname)) runs.push(u.pathname + u.search);
+    });
+    // The page opens on the current month: an open period.
+    await page.goto(`${cloud.url}/billing`);
+    const month = new Date().toISOString().slice(0, 7);
+    await page.locator('#h-totals', { hasText: 'aperçu provisoire' }).waitFor();
+    expect(await page.locator('#exports-open').count()).toBe(1);
+    expect(runs).toEqual([`/api/v1/billing/periods/${month}?provisional=auto`]);
+
+    // A lift of today reruns it: again one request.
+    await page.locator('#live-state[data-state="live.on"]').waitFor();
+    const before = Number(await page.locator('#lifts-in-period').textContent());
+    await cloud.send('lift', 'truck-01', [h1Lift(70, new Date().toISOString(), 9_500)]);
+    await expect
+      .poll(() => page.locator('#lifts-in-period').textContent(), { timeout: 20_000 })
+      .toBe(String(before + 1));
+    expect(runs).toHaveLength(2);
+
     const thisYear = new Date().toISOString().slice(0, 4);
     await page.getByLabel('Période', { exact: true }).fill(thisYear);
     await page.getByRole('button', { name: 'Calculer' }).click();
-    await page.locator('#h-totals', { hasText: 'aperçu provisoire' }).waitFor();
+    await page.locator('#h-totals', { hasText: thisYear }).waitFor();
+    expect(await page.locator('#h-totals').textContent()).toContain('aperçu provisoire');
     expect(await page.locator('#exports-open').count()).toBe(1);
+    expect(runs.at(-1)).toBe(`/api/v1/billing/periods/${thisYear}?provisional=auto`);
+    expect(runs).toHaveLength(3);
+    expect(problems).toEqual([]);
   });
 
   it('shows a household statement and gives the household its personal link, which opens without signing in', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { localDay, parsePeriod } from '../../billing/BillingPeriod.js';
 import type { BillingService } from '../../billing/BillingService.js';
 import { CloudError, CloudErrorCode } from '../../errors.js';
 import { problemReply } from '../ApiServer.js';
@@ -89,6 +90,25 @@ const Statement = z.object({
   }),
 });
 
+/** The `provisional` query of a period run: `auto` projects a period only while it is open. */
+const Provisional = z
+  .enum(['true', 'false', 'auto'])
+  .default('false')
+  .describe(
+    'true: project an open period; auto: the final run once the period has ended, else a projection (the response says which)',
+  );
+
+/**
+ * Whether to project the period: as asked, or for `auto` while it has not ended on today's local
+ * day in the tariff's time zone (the test the engine makes before refusing an open period).
+ */
+function provisionalFor(b: BillingService, periodId: string, asked: z.infer<typeof Provisional>): boolean {
+  if (asked !== 'auto') return asked === 'true';
+  const period = parsePeriod(periodId);
+  if (!period) return false; // the run refuses it with its own message
+  return localDay(new Date().toISOString(), b.tariff().plan.timeZone) < period.to;
+}
+
 /** Runs `fn` with the billing service, turning billing refusals into problems. */
 function withBilling(billing: BillingService | null | undefined, fn: (b: BillingService) => Reply): Reply {
   if (!billing) return problemReply(503, 'not-ready', 'billing is not configured on this server');
@@ -137,11 +157,10 @@ export const billingRunPeriod = defineRoute({
   method: 'GET',
   path: '/api/v1/billing/periods/{periodId}',
   tag: 'billing',
-  summary: 'Run a billing period and return its totals (409 while the period is open, unless provisional)',
+  summary:
+    'Run a billing period and return its totals (409 while the period is open, unless provisional is true or auto)',
   params: { periodId: PeriodId },
-  query: z
-    .object({ provisional: z.enum(['true', 'false']).default('false').describe('Project an open period') })
-    .strict(),
+  query: z.object({ provisional: Provisional }).strict(),
   response: {
     status: 200,
     contentType: 'application/json',
@@ -150,7 +169,9 @@ export const billingRunPeriod = defineRoute({
   },
   handle: ({ ctx, params, query }) =>
     withBilling(ctx.billing, (b) => ({
-      json: summary(b.run(params.periodId ?? '', query.provisional === 'true')),
+      json: summary(
+        b.run(params.periodId ?? '', provisionalFor(b, params.periodId ?? '', query.provisional)),
+      ),
     })),
 });
 
@@ -162,7 +183,7 @@ export const billingReview = defineRoute({
   tag: 'billing',
   summary: 'The review queue of a period: every lift not billed, with its reason',
   params: { periodId: PeriodId },
-  query: z.object({ provisional: z.enum(['true', 'false']).default('false') }).strict(),
+  query: z.object({ provisional: Provisional }).strict(),
   response: {
     status: 200,
     contentType: 'application/json',
@@ -171,7 +192,10 @@ export const billingReview = defineRoute({
   },
   handle: ({ ctx, params, query }) =>
     withBilling(ctx.billing, (b) => ({
-      json: { items: b.run(params.periodId ?? '', query.provisional === 'true').review },
+      json: {
+        items: b.run(params.periodId ?? '', provisionalFor(b, params.periodId ?? '', query.provisional))
+          .review,
+      },
     })),
 });
 

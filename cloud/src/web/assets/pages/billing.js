@@ -36,18 +36,14 @@ const regions = {
 
 const path = (p) => `/api/v1/billing/periods/${encodeURIComponent(periodId)}${p}`;
 
-/** Runs the period: closed → final figures and exports; open (409) → a provisional preview. */
+/**
+ * Runs the period, one request: the server bills it finally once it has ended (exports) and
+ * projects it while it is open (`provisional=auto`, in the tariff's time zone); the run says which.
+ */
 async function load() {
-  let run;
-  let closed = true;
-  try {
-    run = await api(path(''));
-  } catch (err) {
-    if (!String(err instanceof Error ? err.message : err).startsWith('409')) throw err;
-    closed = false;
-    run = await api(path('?provisional=true'));
-  }
-  const review = await api(path(`/review${closed ? '' : '?provisional=true'}`));
+  const run = await api(path('?provisional=auto'));
+  const closed = run.provisional === false;
+  const review = await api(path(`/review?provisional=${closed ? 'false' : 'true'}`));
   renderTotals(run, closed);
   renderReview(review.items);
   renderExports(run, closed);
