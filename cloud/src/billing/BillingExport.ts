@@ -11,13 +11,13 @@ import {
   chargesCsvChunks,
   chargesJson,
   controlFile,
+  encodePieces,
   type FileDigest,
   reviewCsvChunks,
   sha256,
 } from './ChargeExport.js';
 import type { BillingRun } from './ChargeLine.js';
 import { ClassifyWorker } from './ClassifyWorker.js';
-import { ExportFileThread, type ExportThreadOptions } from './ExportFileThread.js';
 import { LiftClassifier } from './LiftClassifier.js';
 import {
   classifyStoredLifts,
@@ -68,13 +68,12 @@ export interface RunPeriodOptions {
   progress?: BillingProgress;
   /**
    * From this many lifts in the period on, a worker thread reads and classifies a share of
-   * them while this thread does the rest, and an export's files are written by a second
-   * thread while this one makes their text (default 250,000; Infinity: never).
+   * them while this thread does the rest (default 250,000; Infinity: never).
    */
   parallelMinLifts?: number;
 }
 
-/** From this many lifts in the period, a billing run and its export use a second thread. */
+/** From this many lifts in the period, a billing run uses a second thread. */
 const PARALLEL_MIN_LIFTS = 250_000;
 
 /** Share of the lifts the calling thread classifies when a worker takes the rest: it starts first. */
@@ -148,8 +147,6 @@ export interface ExportOptions extends RunPeriodOptions {
   outDir: string;
   format: 'csv' | 'json';
   dialect: keyof typeof CSV_DIALECTS;
-  /** The export writer thread (tests give a broken one). */
-  exportThread?: ExportThreadOptions;
 }
 
 /**
@@ -168,65 +165,31 @@ export function exportPeriod(db: Database.Database, o: ExportOptions): { files: 
   const control = `control-${run.periodId}.json`;
   const files: string[] = [];
   const digests: Record<string, FileDigest> = {};
-  // A large export is written by a second thread while this one makes the text.
-  let thread =
-    run.totals.liftsInPeriod >= (o.exportThread?.minLifts ?? o.parallelMinLifts ?? PARALLEL_MIN_LIFTS)
-      ? startExportThread(o)
-      : null;
-  const write = (name: string, chunks: () => Iterable<string>) => {
+  const write = (name: string, chunks: Iterable<string>) => {
     const path = join(o.outDir, name);
-    let digest: FileDigest | null = null;
-    if (thread) {
-      try {
-        digest = thread.write(path, chunks());
-      } catch (err) {
-        process.emitWarning(
-          `${(err as Error).message}; ${name} is written on the calling thread`,
-          'BillingWorkerWarning',
-        );
-        thread.close();
-        thread = null;
-      }
-    }
-    digests[name] = digest ?? writeChunks(path, chunks());
+    digests[name] = writeChunks(path, chunks);
     files.push(path);
     o.progress?.('write', files.length, 3);
   };
-  try {
-    write(charges, () => (o.format === 'csv' ? chargesCsvChunks(run, d) : [chargesJson(run)]));
-    write(review, () => reviewCsvChunks(run, d));
-    write(control, () => [controlFile(run, digests, o.tariff.sha256)]);
-  } finally {
-    thread?.close();
-  }
+  write(charges, o.format === 'csv' ? chargesCsvChunks(run, d) : [chargesJson(run)]);
+  write(review, reviewCsvChunks(run, d));
+  write(control, [controlFile(run, digests, o.tariff.sha256)]);
   return { files, run };
 }
 
-function startExportThread(o: ExportOptions): ExportFileThread | null {
-  try {
-    return new ExportFileThread(o.exportThread);
-  } catch (err) {
-    process.emitWarning(
-      `the export writer thread did not start (${(err as Error).message}); files are written on the calling thread`,
-      'BillingWorkerWarning',
-    );
-    return null;
-  }
-}
-
-/** Writes text chunks to `path` through a temporary file; returns the size and SHA-256 written. */
+/** Writes text pieces to `path` through a temporary file; returns the size and SHA-256 written. */
 function writeChunks(path: string, chunks: Iterable<string>): FileDigest {
   const tmp = `${path}.partial`;
   const hash = createHash('sha256');
   let bytes = 0;
   const fd = openSync(tmp, 'w');
   try {
-    for (const chunk of chunks) {
-      const buf = Buffer.from(chunk, 'utf8');
+    encodePieces(chunks, (buf) => {
       hash.update(buf);
       bytes += buf.length;
       for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
-    }
+      return false;
+    });
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -3,13 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LiftEvent } from '@releve/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type ExportOptions,
-  exportPeriod,
-  loadTariffFile,
-  runPeriod,
-} from '../../src/billing/BillingExport.js';
+import { exportPeriod, loadTariffFile, runPeriod } from '../../src/billing/BillingExport.js';
 import { parsePeriod } from '../../src/billing/BillingPeriod.js';
+import { CSV_DIALECTS, chargesCsv, chargesJson, reviewCsv } from '../../src/billing/ChargeExport.js';
 import { ClassifyWorker } from '../../src/billing/ClassifyWorker.js';
 import { LiftClassifier } from '../../src/billing/LiftClassifier.js';
 import {
@@ -186,68 +182,26 @@ describe('billing on two threads', () => {
   });
 });
 
-describe('export files written by a second thread', () => {
-  const exportWith = (name: string, extra: Partial<ExportOptions>) =>
-    exportPeriod(store.db, {
-      periodId: '2026-H1',
-      tariff: loadTariffFile(join(dir, 'tariff.json')),
-      now: NOW,
-      outDir: join(dir, name),
-      format: 'csv',
-      dialect: 'excel-fr',
-      ...extra,
-    }).files.map((f) => readFileSync(f));
-
-  /** Collects the process warnings emitted while `f` runs. */
-  async function warningsOf(f: () => void): Promise<string[]> {
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
-    process.on('warning', onWarning);
-    try {
-      f();
-      await new Promise((r) => setImmediate(r));
-    } finally {
-      process.off('warning', onWarning);
-    }
-    return warnings;
-  }
-
-  it('writes the same bytes as the calling thread, in both formats', () => {
+describe('export files', () => {
+  it('are the UTF-8 of the CSV and JSON texts, written in pieces (long lift-id fields apart)', () => {
+    const tariff = loadTariffFile(join(dir, 'tariff.json'));
     for (const format of ['csv', 'json'] as const) {
-      const here = exportWith(`here-${format}`, { format, exportThread: { minLifts: Infinity } });
-      const threaded = exportWith(`threaded-${format}`, { format, exportThread: { minLifts: 1 } });
-      expect(here[0]!.length).toBeGreaterThan(100_000);
-      expect(threaded).toEqual(here);
+      const { files, run } = exportPeriod(store.db, {
+        periodId: '2026-H1',
+        tariff,
+        now: NOW,
+        outDir: join(dir, format),
+        format,
+        dialect: 'excel-fr',
+      });
+      const d = CSV_DIALECTS['excel-fr'];
+      const written = readFileSync(files[0]!);
+      expect(written.length).toBeGreaterThan(100_000);
+      expect(written).toEqual(Buffer.from(format === 'csv' ? chargesCsv(run, d) : chargesJson(run), 'utf8'));
+      expect(readFileSync(files[1]!)).toEqual(Buffer.from(reviewCsv(run, d), 'utf8'));
+      // Lines with hundreds of lift ids, and text with accents and "…", are both there.
+      expect(run.lines.some((l) => l.liftIds.length > 20)).toBe(true);
+      expect(written.toString('utf8')).toMatch(/Foyer|…/);
     }
-  });
-
-  it('writes a file on the calling thread, with a warning, when the writer thread fails or dies', async () => {
-    const here = exportWith('here', { exportThread: { minLifts: Infinity } });
-    let failing: Buffer[] = [];
-    const failed = await warningsOf(() => {
-      failing = exportWith('failing', {
-        exportThread: { minLifts: 1, entry: new URL('./threads/failingExportThread.js', import.meta.url) },
-      });
-    });
-    expect(failing).toEqual(here);
-    expect(failed).toEqual([
-      expect.stringMatching(
-        /^BillingWorkerWarning: export writer: ENOSPC.*charges-2026-H1\.csv\.partial'; charges-2026-H1\.csv is written on the calling thread$/,
-      ),
-    ]);
-    let dead: Buffer[] = [];
-    const died = await warningsOf(() => {
-      dead = exportWith('dead', {
-        exportThread: {
-          minLifts: 1,
-          entry: new URL('./threads/deadExportThread.js', import.meta.url),
-          stallMs: 300,
-        },
-      });
-    });
-    expect(dead).toEqual(here);
-    expect(died).toEqual([
-      expect.stringMatching(/the export writer (stalled on|did not finish) .*charges-2026-H1\.csv/),
-    ]);
   });
 });
