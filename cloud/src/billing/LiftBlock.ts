@@ -217,10 +217,13 @@ export class LiftBlock {
 export class InternedTexts {
   /** Changes whenever entry numbers are reset. */
   generation = 0;
+  /** Per slot: its entry (-1: empty) and that entry's hash, so a probe reads one array pair. */
   private slots = new Int32Array(1024).fill(-1);
-  private hashes: number[] = [];
+  private slotHashes = new Int32Array(1024);
   private texts: string[] = [];
-  private bytes: Buffer[] = [];
+  /** Every entry's bytes, one after the other: entry e is `pool[starts[e]…starts[e + 1])`. */
+  private pool = new Uint8Array(1 << 16);
+  private starts = new Int32Array(1025);
 
   /** The entry number of the bytes `block[from…to)`. */
   entryOf(block: Buffer, from: number, to: number): number {
@@ -229,17 +232,8 @@ export class InternedTexts {
     const mask = this.slots.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot]!;
-      if (entry < 0) {
-        const made = this.texts.length;
-        const text = block.toString('latin1', from, to);
-        this.hashes.push(h);
-        this.texts.push(text);
-        this.bytes.push(Buffer.from(text, 'latin1'));
-        this.slots[slot] = made;
-        if (2 * this.texts.length > this.slots.length) this.grow();
-        return made;
-      }
-      if (this.hashes[entry] === h && sameBytes(this.bytes[entry]!, block, from, to)) return entry;
+      if (entry < 0) return this.add(slot, h, block, from, to);
+      if (this.slotHashes[slot] === h && this.same(entry, block, from, to)) return entry;
     }
   }
 
@@ -257,25 +251,55 @@ export class InternedTexts {
   trim(): void {
     if (this.texts.length < 1 << 16) return;
     this.slots = new Int32Array(1024).fill(-1);
-    this.hashes = [];
+    this.slotHashes = new Int32Array(1024);
     this.texts = [];
-    this.bytes = [];
+    this.starts = new Int32Array(1025);
     this.generation++;
   }
 
+  private add(slot: number, h: number, block: Buffer, from: number, to: number): number {
+    const entry = this.texts.length;
+    this.texts.push(block.toString('latin1', from, to));
+    const start = this.starts[entry]!;
+    const end = start + (to - from);
+    if (end > this.pool.length) {
+      const more = new Uint8Array(Math.max(end, this.pool.length * 2));
+      more.set(this.pool.subarray(0, start));
+      this.pool = more;
+    }
+    this.pool.set(block.subarray(from, to), start);
+    if (entry + 2 > this.starts.length) {
+      const more = new Int32Array(this.starts.length * 2);
+      more.set(this.starts);
+      this.starts = more;
+    }
+    this.starts[entry + 1] = end;
+    this.slots[slot] = entry;
+    this.slotHashes[slot] = h;
+    if (2 * this.texts.length > this.slots.length) this.grow();
+    return entry;
+  }
+
+  private same(entry: number, block: Buffer, from: number, to: number): boolean {
+    const start = this.starts[entry]!;
+    if (this.starts[entry + 1]! - start !== to - from) return false;
+    const pool = this.pool;
+    for (let i = 0; i < to - from; i++) if (pool[start + i] !== block[from + i]) return false;
+    return true;
+  }
+
   private grow(): void {
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const { slots, slotHashes } = this;
+    this.slots = new Int32Array(slots.length * 2).fill(-1);
+    this.slotHashes = new Int32Array(slots.length * 2);
     const mask = this.slots.length - 1;
-    this.hashes.forEach((h, entry) => {
-      let slot = h & mask;
+    for (let i = 0; i < slots.length; i++) {
+      const entry = slots[i]!;
+      if (entry < 0) continue;
+      let slot = slotHashes[i]! & mask;
       while (this.slots[slot]! >= 0) slot = (slot + 1) & mask;
       this.slots[slot] = entry;
-    });
+      this.slotHashes[slot] = slotHashes[i]!;
+    }
   }
-}
-
-function sameBytes(known: Buffer, block: Buffer, from: number, to: number): boolean {
-  if (known.length !== to - from) return false;
-  for (let i = 0; i < known.length; i++) if (known[i] !== block[from + i]) return false;
-  return true;
 }
