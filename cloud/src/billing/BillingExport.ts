@@ -68,13 +68,16 @@ export interface RunPeriodOptions {
   progress?: BillingProgress;
   /**
    * From this many lifts in the period on, a worker thread reads and classifies a share of
-   * them while this thread does the rest (default 250,000; Infinity: never).
+   * them while this thread does the rest (default: never). On the 2-core development VM the
+   * two threads slow each other down so much that a million-lift run is no faster, with
+   * 60 MB more memory (docs/billing.md); {@link PARALLEL_MIN_LIFTS} suits a machine whose
+   * cores do not share one memory path.
    */
   parallelMinLifts?: number;
 }
 
-/** From this many lifts in the period, a billing run uses a second thread. */
-const PARALLEL_MIN_LIFTS = 250_000;
+/** Where a second thread is worth starting, when runs use one (`--threads 2`). */
+export const PARALLEL_MIN_LIFTS = 250_000;
 
 /** Share of the lifts the calling thread classifies when a worker takes the rest: it starts first. */
 const MAIN_SHARE = 0.6;
@@ -90,7 +93,7 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
       `not a period: ${o.periodId} (2026, 2026-H1, 2026-T2, 2026-Q3, 2026-07)`,
     );
   const tz = o.tariff.plan.timeZone;
-  const minLifts = o.parallelMinLifts ?? PARALLEL_MIN_LIFTS;
+  const minLifts = o.parallelMinLifts ?? Number.POSITIVE_INFINITY;
   // When the store holds enough lifts for the period to need a worker, it is started before
   // the period's lifts are counted, so its start-up overlaps the count and the registry here.
   let early =

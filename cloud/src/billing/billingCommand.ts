@@ -1,6 +1,12 @@
 import { Command, Option } from 'commander';
 import { Store } from '../store/Store.js';
-import { type BillingProgress, exportPeriod, loadTariffFile, runPeriod } from './BillingExport.js';
+import {
+  type BillingProgress,
+  exportPeriod,
+  loadTariffFile,
+  PARALLEL_MIN_LIFTS,
+  runPeriod,
+} from './BillingExport.js';
 
 /** A one-line progress bar on a terminal; nothing when output is piped. */
 function terminalProgress(stream: NodeJS.WriteStream): BillingProgress | undefined {
@@ -24,7 +30,15 @@ export function billingCommand(): Command {
     c
       .requiredOption('--period <id>', 'billing period: 2026, 2026-H1, 2026-T2, 2026-Q3 or 2026-07')
       .requiredOption('--tariff <file>', 'tariff plan file (YAML or JSON, see docs/billing.md)')
-      .option('--data-dir <dir>', 'cloud data directory holding the store', '.data');
+      .option('--data-dir <dir>', 'cloud data directory holding the store', '.data')
+      .addOption(
+        new Option(
+          '--threads <n>',
+          'threads reading a large period (2 helps where cores do not share memory bandwidth)',
+        )
+          .choices(['1', '2'])
+          .default('1'),
+      );
   common(billing.command('export'))
     .description('write charges, review queue and control file for a closed period')
     .addOption(new Option('--format <format>', 'charges file format').choices(['csv', 'json']).default('csv'))
@@ -42,6 +56,7 @@ export function billingCommand(): Command {
         format: 'csv' | 'json';
         dialect: 'standard' | 'excel-fr';
         out: string;
+        threads: '1' | '2';
       }) => {
         const store = Store.open({ dataDir: o.dataDir });
         try {
@@ -51,6 +66,7 @@ export function billingCommand(): Command {
             outDir: o.out,
             format: o.format,
             dialect: o.dialect,
+            parallelMinLifts: o.threads === '2' ? PARALLEL_MIN_LIFTS : undefined,
             progress: terminalProgress(process.stderr),
           });
           for (const f of files) console.log(f);
@@ -64,13 +80,14 @@ export function billingCommand(): Command {
     );
   common(billing.command('preview'))
     .description('compute a period (open periods too, as a projection) and print its totals as JSON')
-    .action((o: { period: string; tariff: string; dataDir: string }) => {
+    .action((o: { period: string; tariff: string; dataDir: string; threads: '1' | '2' }) => {
       const store = Store.open({ dataDir: o.dataDir });
       try {
         const run = runPeriod(store.db, {
           periodId: o.period,
           tariff: loadTariffFile(o.tariff),
           provisional: true,
+          parallelMinLifts: o.threads === '2' ? PARALLEL_MIN_LIFTS : undefined,
           progress: terminalProgress(process.stderr),
         });
         console.log(

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { tokenCommand } from '../auth/tokenCommand.js';
+import { billingCommand } from '../billing/billingCommand.js';
 import { CloudError } from '../errors.js';
 import { registryCommand } from '../registry/registryCommand.js';
 import { deviceCommand, userCommand } from './credentialCommands.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .addCommand(userCommand())
     .addCommand(tokenCommand())
     .addCommand(registryCommand())
+    .addCommand(billingCommand())
     .showHelpAfterError();
 }
 

@@ -14,6 +14,7 @@ import {
   periodLiftRange,
 } from '../../src/billing/StoreBillingSource.js';
 import { Store } from '../../src/store/Store.js';
+import { runCli } from '../broker/cliProcess.js';
 import { tariffInput } from './fixtures.js';
 import { writeLifts } from './storeFixture.js';
 
@@ -203,5 +204,53 @@ describe('export files', () => {
       expect(run.lines.some((l) => l.liftIds.length > 20)).toBe(true);
       expect(written.toString('utf8')).toMatch(/Foyer|…/);
     }
+  });
+
+  it('are the same from releve-cloud billing export with one thread or two', async () => {
+    const tariffPath = join(dir, 'tariff.json');
+    const dataDir = join(dir, 'data');
+    store.close();
+    const outs: Buffer[][] = [];
+    for (const threads of ['1', '2']) {
+      const out = join(dir, `cli-${threads}`);
+      const r = await runCli([
+        'billing',
+        'export',
+        '--period',
+        '2026-H1',
+        '--tariff',
+        tariffPath,
+        '--data-dir',
+        dataDir,
+        '--out',
+        out,
+        '--threads',
+        threads,
+      ]);
+      expect(r.err).not.toMatch(/Error|Warning/);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/lifts: \d+ billed \+ \d+ for review = \d+ in period/);
+      outs.push(
+        ['charges-2026-H1.csv', 'review-2026-H1.csv', 'control-2026-H1.json'].map((f) =>
+          readFileSync(join(out, f)),
+        ),
+      );
+    }
+    expect(outs[1]).toEqual(outs[0]);
+    const refused = await runCli([
+      'billing',
+      'export',
+      '--period',
+      '2026-H1',
+      '--tariff',
+      tariffPath,
+      '--data-dir',
+      dataDir,
+      '--threads',
+      '3',
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toMatch(/--threads.*3.*1, 2/s);
+    store = Store.open({ dataDir });
   });
 });
