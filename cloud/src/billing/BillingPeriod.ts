@@ -126,30 +126,17 @@ export function utcMillis(ts: string): number {
   ) {
     return Date.parse(ts);
   }
-  const year = digitsAt(ts, 0, 4);
-  const month = digitsAt(ts, 5, 7);
-  const day = digitsAt(ts, 8, 10);
-  const hour = digitsAt(ts, 11, 13);
-  const minute = digitsAt(ts, 14, 16);
-  const second = digitsAt(ts, 17, 19);
-  const ms = digitsAt(ts, 20, 23);
-  if (
-    year < 0 ||
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > 31 ||
-    hour < 0 ||
-    hour > 23 ||
-    minute < 0 ||
-    minute > 59 ||
-    second < 0 ||
-    second > 59 ||
-    ms < 0
-  ) {
-    return Date.parse(ts);
-  }
-  return daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+  const t = civilMillis(
+    digitsAt(ts, 0, 4),
+    digitsAt(ts, 5, 7),
+    digitsAt(ts, 8, 10),
+    digitsAt(ts, 11, 13),
+    digitsAt(ts, 14, 16),
+    digitsAt(ts, 17, 19),
+    digitsAt(ts, 20, 23),
+    31,
+  );
+  return Number.isNaN(t) ? Date.parse(ts) : t;
 }
 
 /**
@@ -169,19 +156,39 @@ export function canonicalUtcMillis(bytes: Uint8Array, at: number): number {
   ) {
     return Number.NaN;
   }
-  const year = byteDigits(bytes, at, at + 4);
-  const month = byteDigits(bytes, at + 5, at + 7);
-  const day = byteDigits(bytes, at + 8, at + 10);
-  const hour = byteDigits(bytes, at + 11, at + 13);
-  const minute = byteDigits(bytes, at + 14, at + 16);
-  const second = byteDigits(bytes, at + 17, at + 19);
-  const ms = byteDigits(bytes, at + 20, at + 23);
+  return civilMillis(
+    byteDigits(bytes, at, at + 4),
+    byteDigits(bytes, at + 5, at + 7),
+    byteDigits(bytes, at + 8, at + 10),
+    byteDigits(bytes, at + 11, at + 13),
+    byteDigits(bytes, at + 14, at + 16),
+    byteDigits(bytes, at + 17, at + 19),
+    byteDigits(bytes, at + 20, at + 23),
+    0,
+  );
+}
+
+/**
+ * Milliseconds since the epoch of a UTC date and time given as numbers (-1 for a field that
+ * was not digits); NaN when a field is out of range. A day is accepted up to `maxDay`, or up
+ * to the month's length when `maxDay` is 0.
+ */
+function civilMillis(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  ms: number,
+  maxDay: number,
+): number {
   if (
     year < 0 ||
     month < 1 ||
     month > 12 ||
     day < 1 ||
-    day > monthDays(year, month) ||
+    day > (maxDay || monthDays(year, month)) ||
     hour < 0 ||
     hour > 23 ||
     minute < 0 ||
