@@ -5,6 +5,7 @@ import {
   encodeMessage,
   filterFor,
   MAX_PAYLOAD_BYTES,
+  parseTopic,
   topicFor,
 } from '@releve/shared';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -57,7 +58,9 @@ export function allowlistFor(
  * The commands to publish: one per gateway whose allowlist (the registered beacons within
  * `radiusM` of it, `assignBeacons`) differs from what it holds. The version is above the one
  * in force and at least the Unix time in seconds (what an operator's tool publishing by hand
- * would use), so a gateway never takes it for old.
+ * would use), so a gateway never takes it for old. `clears` are the gateways that hold a
+ * retained allowlist but are not in the registry (removed, or never registered): theirs is to
+ * be cleared, so that the broker no longer hands them the operator's beacons.
  */
 export function allowlistCommands(
   registry: { gateways: GatewayPlace[]; beacons: AllowlistedBeacon[] },
@@ -66,6 +69,7 @@ export function allowlistCommands(
   radiusM: number = DEFAULT_ALLOWLIST_RADIUS_M,
 ): {
   commands: { gatewayId: string; command: BeaconAllowlistCommand; content: string; left: number }[];
+  clears: { gatewayId: string; version: number }[];
   beyondReach: BeyondReach[];
 } {
   const { lists, beyondReach } = assignBeacons(registry.gateways, registry.beacons, radiusM);
@@ -84,7 +88,11 @@ export function allowlistCommands(
       left: assigned.length - beacons.length,
     });
   }
-  return { commands, beyondReach };
+  const registered = new Set(registry.gateways.map((g) => g.gatewayId));
+  const clears = [...pushed]
+    .filter(([gatewayId]) => !registered.has(gatewayId))
+    .map(([gatewayId, held]) => ({ gatewayId, version: held.version }));
+  return { commands, clears, beyondReach };
 }
 
 export interface AllowlistPublisherOptions {
@@ -109,10 +117,14 @@ export interface AllowlistPublisherOptions {
  * retained, so a gateway gets it at every connect). A cloud feature started by
  * `releve-cloud serve` (`beacons.pushAllowlists`): `start()` connects, reads the retained
  * commands (what every gateway holds), then reads the registry every `everyMs` and publishes
- * only what changed. Nothing signals a registry change: `releve-cloud registry import` is
- * another process committing to the same SQLite file (and the ingest's writer thread commits
- * there all the time, so SQLite's `data_version` says nothing about the registry), hence the
- * registry itself is compared with the last one pushed. Its MQTT client publishes commands
+ * only what changed. A gateway that holds a retained allowlist but is not in the registry
+ * (removed from it, or already gone at start) has it cleared: a zero-length retained payload
+ * on its topic, which deletes the retained message (MQTT 3.1.1 §3.3.1.3) and which the
+ * gateway takes as a clear, not an error (`edge/src/mqtt/commands.ts`). Nothing signals a
+ * registry change: `releve-cloud registry import` is another process committing to the same
+ * SQLite file (and the ingest's writer thread commits there all the time, so SQLite's
+ * `data_version` says nothing about the registry), hence the registry itself is compared with
+ * the last one pushed. Its MQTT client publishes commands
  * only; the ingest's client consumes device events.
  */
 export class AllowlistPublisher {
@@ -169,7 +181,10 @@ export class AllowlistPublisher {
     await client?.endAsync();
   }
 
-  /** Publishes every allowlist that differs from what its gateway holds; returns how many. */
+  /**
+   * Publishes every allowlist that differs from what its gateway holds, and clears those of
+   * gateways not in the registry; returns how many messages that took.
+   */
   async sync(now: Date = (this.#o.clock ?? (() => new Date()))()): Promise<number> {
     const client = this.#client;
     if (!client?.connected || this.#busy) return 0;
@@ -180,12 +195,11 @@ export class AllowlistPublisher {
       const text = JSON.stringify(registry);
       if (text === this.#synced && !this.#heldChanged) return 0;
       this.#heldChanged = false;
-      const { commands: todo, beyondReach } = allowlistCommands(
-        registry,
-        this.#pushed,
-        now,
-        this.#o.radiusM ?? DEFAULT_ALLOWLIST_RADIUS_M,
-      );
+      const {
+        commands: todo,
+        clears,
+        beyondReach,
+      } = allowlistCommands(registry, this.#pushed, now, this.#o.radiusM ?? DEFAULT_ALLOWLIST_RADIUS_M);
       if (beyondReach.length > 0 && text !== this.#warnedFor) {
         this.#warnedFor = text;
         this.#log.warn(
@@ -203,8 +217,19 @@ export class AllowlistPublisher {
         if (t.left > 0) this.#log.warn({ ...log, left: t.left }, 'allowlist full: farthest beacons left out');
         else this.#log.info(log, 'allowlist pushed');
       }
+      for (const c of clears) {
+        await client.publishAsync(topicFor('allowlist', c.gatewayId), Buffer.alloc(0), {
+          qos: 1,
+          retain: true,
+        });
+        this.#pushed.delete(c.gatewayId);
+        this.#log.info(
+          { gatewayId: c.gatewayId, version: c.version },
+          'allowlist cleared: gateway not in the registry',
+        );
+      }
       this.#synced = text;
-      return todo.length;
+      return todo.length + clears.length;
     } catch (e) {
       this.#log.error({ err: e }, 'allowlist push failed; retried at the next tick');
       return 0;
@@ -213,9 +238,17 @@ export class AllowlistPublisher {
     }
   }
 
-  /** A retained (or our own) allowlist command: remember what that gateway holds. */
+  /**
+   * A retained (or our own) allowlist command: remember what that gateway holds. A zero-length
+   * payload is a clear (ours, or by hand): the gateway holds nothing retained any more, so a
+   * registered one gets its allowlist again at the next tick.
+   */
   #heldByGateway(topic: string, payload: Buffer): void {
-    if (payload.length === 0) return;
+    if (payload.length === 0) {
+      const t = parseTopic(topic);
+      if (t?.kind === 'allowlist' && this.#pushed.delete(t.deviceId)) this.#heldChanged = true;
+      return;
+    }
     const r = decodeMessage(topic, payload);
     if (!r.ok || r.topic.kind !== 'allowlist') return;
     const m = r.message as BeaconAllowlistCommand;
