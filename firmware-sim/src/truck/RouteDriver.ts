@@ -23,9 +23,19 @@ export interface TruckWorld {
   setPosition(lat: number, lon: number): void;
 }
 
+/**
+ * Default of `RouteDriverOptions.pulseFloorMs`: a lifter sensor pulse lasts at least this long in
+ * real time. A ×10 demo run beside other test suites on a 2-core machine saw pty deliveries lag
+ * up to about 0.45 s (docs/demo.md); 600 ms keeps a third more than that.
+ */
+export const DEFAULT_PULSE_FLOOR_MS = 600;
+
 /** Options of a `RouteDriver`. */
 export interface RouteDriverOptions {
-  /** Multiplies every duration (1 = real time, about 8 s per lift; 0.05 = 20× faster). */
+  /**
+   * Multiplies every duration (1 = real time, about 8 s per lift; 0.05 = 20× faster), except the
+   * real-time floors `pulseFloorMs` and `releaseGapMs`.
+   */
   timeScale?: number;
   /** Body volume and compacted density: the compactor fill the waste makes. */
   bodyVolumeL?: number;
@@ -38,6 +48,16 @@ export interface RouteDriverOptions {
    * machine, and the empty-lifter reading can overtake the release edge; this keeps them apart.
    */
   releaseGapMs?: number;
+  /**
+   * Real (unscaled) ms the arm-at-top and tailgate sensors stay closed at least, whatever the
+   * time scale (default {@link DEFAULT_PULSE_FLOOR_MS}; 0: scaled only). A pulse's two Firmata
+   * reports reach the agent through ptys: if one is delayed by more than the pulse lasts, they
+   * arrive together, the agent's debounce takes them for contact bounce and the lift is counted
+   * as aborted (bin not emptied). A real arm stays at the top 1.5 s. The clamp-closed pulse holds
+   * the arm's, so it lasts at least as long; the clamp-open gap between two bins is not held here
+   * (`releaseGapMs` adds real time to it).
+   */
+  pulseFloorMs?: number;
 }
 
 /** What the driver did, for the tests to compare with what the agent booked. */
@@ -89,6 +109,7 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
   private readonly capacityG: number;
   private readonly travelMs: number;
   private readonly releaseGapMs: number;
+  private readonly pulseFloorMs: number;
   private bodyG = 0;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -102,6 +123,7 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
     this.capacityG = (options.compactedDensityKgM3 ?? 350) * (options.bodyVolumeL ?? 20_000);
     this.travelMs = options.travelMs ?? 1000;
     this.releaseGapMs = options.releaseGapMs ?? 0;
+    this.pulseFloorMs = options.pulseFloorMs ?? DEFAULT_PULSE_FLOOR_MS;
   }
 
   /** Runs the route from stop `from` (0-based); resolves when done or stopped. */
@@ -148,10 +170,12 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
     w.showTag(null);
     await at(LIFT.tip);
     w.setArmTop(true);
+    const tippedAt = performance.now();
     w.setLoad(bin.binTareG / 2, false);
     this.bodyG += bin.wasteG;
     w.setCompactorFill(Math.min(1, this.bodyG / this.capacityG));
     await at(LIFT.returned);
+    await this.holdPulse(tippedAt);
     w.setArmTop(false);
     w.setLoad(bin.binTareG * 1.3, false);
     await at(LIFT.settleTare);
@@ -168,13 +192,24 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
     if (lat !== undefined && lon !== undefined) this.world.setPosition(lat, lon);
     await this.sleep(this.travelMs);
     this.world.setTailgate(true);
+    const raisedAt = performance.now();
     await this.sleep(UNLOAD.ejected);
     this.bodyG = 0;
     this.world.setCompactorFill(0);
     await this.sleep(UNLOAD.closed - UNLOAD.ejected);
+    await this.holdPulse(raisedAt);
     this.world.setTailgate(false);
     this.emit('unload');
     await this.sleep(this.travelMs);
+  }
+
+  /** Waits until a sensor pulse that began at `since` (`performance.now()`) has lasted `pulseFloorMs`. */
+  private async holdPulse(since: number): Promise<void> {
+    // a timer may fire up to a millisecond early by performance.now(): wait again until it has passed
+    for (let left = this.pulseFloorMs - (performance.now() - since); left > 0 && !this.stopped; ) {
+      await this.sleepReal(Math.ceil(left));
+      left = this.pulseFloorMs - (performance.now() - since);
+    }
   }
 
   private sleep(ms: number): Promise<void> {

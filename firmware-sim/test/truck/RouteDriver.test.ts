@@ -6,22 +6,33 @@ import { StGsDecoder } from '@releve/shared/protocols/st-gs';
 import type { TagRead, WeightReading } from '@releve/shared/protocols/types';
 import { commandService, requireService, waitFor } from '@releve/shared/testing/index';
 import { describe, expect, it } from 'vitest';
-import { type DrivenLift, RouteDriver, type TruckWorld } from '../../src/truck/RouteDriver.js';
+import {
+  DEFAULT_PULSE_FLOOR_MS,
+  type DrivenLift,
+  RouteDriver,
+  type TruckWorld,
+} from '../../src/truck/RouteDriver.js';
 import { generateRoute, RouteFile, routeCommandOf } from '../../src/truck/RouteFile.js';
 import { SimulatedTruck } from '../../src/truck/SimulatedTruck.js';
 
-/** A world that writes down what the driver did to it. */
-function recordingWorld(): TruckWorld & { calls: string[] } {
+/** A world that writes down what the driver did to it, and when (`performance.now()`). */
+function recordingWorld(): TruckWorld & { calls: string[]; times: number[] } {
   const calls: string[] = [];
+  const times: number[] = [];
+  const note = (call: string) => {
+    calls.push(call);
+    times.push(performance.now());
+  };
   return {
     calls,
-    showTag: (t) => calls.push(`tag ${t?.id ?? '-'}`),
-    setLoad: (g, s) => calls.push(`load ${Math.round(g)} ${s ? 'stable' : 'motion'}`),
-    setClamp: (c) => calls.push(`clamp ${c ? 'closed' : 'open'}`),
-    setArmTop: (c) => calls.push(`arm ${c ? 'top' : 'down'}`),
-    setCompactorFill: (f) => calls.push(`fill ${f.toFixed(3)}`),
-    setTailgate: (r) => calls.push(`tailgate ${r ? 'raised' : 'down'}`),
-    setPosition: (lat, lon) => calls.push(`at ${lat},${lon}`),
+    times,
+    showTag: (t) => note(`tag ${t?.id ?? '-'}`),
+    setLoad: (g, s) => note(`load ${Math.round(g)} ${s ? 'stable' : 'motion'}`),
+    setClamp: (c) => note(`clamp ${c ? 'closed' : 'open'}`),
+    setArmTop: (c) => note(`arm ${c ? 'top' : 'down'}`),
+    setCompactorFill: (f) => note(`fill ${f.toFixed(3)}`),
+    setTailgate: (r) => note(`tailgate ${r ? 'raised' : 'down'}`),
+    setPosition: (lat, lon) => note(`at ${lat},${lon}`),
   };
 }
 
@@ -93,6 +104,36 @@ describe('RouteDriver', () => {
     expect(done).toEqual([
       expect.objectContaining({ index: 1, grossG: 49_000, tareG: 14_000, netG: 35_000 }),
     ]);
+  });
+
+  it('holds the arm at the top, and so the clamp closed, at least the real-time floor at ×1000', async () => {
+    const world = recordingWorld();
+    // scaled only, the arm's 1.5 s at the top would be 1.5 ms and the clamp's 7 s closed 7 ms
+    const driver = new RouteDriver(world, { timeScale: 0.001 });
+    await driver.run(generateRoute({ bins: 2, seed: 5 }));
+    /** Real ms from each `from` call to the next `to` call. */
+    const lasted = (from: string, to: string) =>
+      world.calls.flatMap((c, i) => {
+        const end = world.calls.indexOf(to, i + 1);
+        return c === from && end > i ? [(world.times[end] ?? 0) - (world.times[i] ?? 0)] : [];
+      });
+    const armTop = lasted('arm top', 'arm down');
+    const clampClosed = lasted('clamp closed', 'clamp open');
+    expect(armTop).toHaveLength(2);
+    expect(clampClosed).toHaveLength(2);
+    for (const ms of [...armTop, ...clampClosed]) expect(ms).toBeGreaterThanOrEqual(DEFAULT_PULSE_FLOOR_MS);
+    // a floor, not a scale: the clamp-open gap between the bins stays scaled (2 s → 2 ms)
+    expect(lasted('clamp open', 'clamp closed')[0]).toBeLessThan(DEFAULT_PULSE_FLOOR_MS / 2);
+  });
+
+  it('turns the floor off with pulseFloorMs 0', async () => {
+    const world = recordingWorld();
+    const t0 = performance.now();
+    await new RouteDriver(world, { timeScale: 0.001, pulseFloorMs: 0 }).run(
+      generateRoute({ bins: 2, seed: 5 }),
+    );
+    expect(world.calls.filter((c) => c === 'arm down')).toHaveLength(2);
+    expect(performance.now() - t0).toBeLessThan(DEFAULT_PULSE_FLOOR_MS);
   });
 
   it('stops at once and resumes from a given stop', async () => {
