@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { demoCommand } from '../demo/demoCommand.js';
 import { PtyDeviceLink } from '../pty/PtyDeviceLink.js';
-import { RouteDriver } from '../truck/RouteDriver.js';
+import { DEFAULT_PULSE_FLOOR_MS, RouteDriver } from '../truck/RouteDriver.js';
 import { generateRoute, type RouteFile, readRouteFile, routeCommandOf } from '../truck/RouteFile.js';
 import { SimulatedTruck } from '../truck/SimulatedTruck.js';
 
@@ -49,7 +49,7 @@ async function truck(o: TruckCommandOptions): Promise<void> {
     lifter: new PtyDeviceLink(sim.board),
     gps: new PtyDeviceLink(sim.gps),
   };
-  const driver = new RouteDriver(sim, { timeScale: o.timeScale });
+  const driver = new RouteDriver(sim, { timeScale: o.timeScale, pulseFloorMs: DEFAULT_PULSE_FLOOR_MS });
   const shutdown = async () => {
     driver.stop();
     sim.stop();

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PtyDeviceLink } from '../pty/PtyDeviceLink.js';
-import { type DrivenLift, RouteDriver } from '../truck/RouteDriver.js';
+import { DEFAULT_PULSE_FLOOR_MS, type DrivenLift, RouteDriver } from '../truck/RouteDriver.js';
 import type { RouteFile } from '../truck/RouteFile.js';
 import { SimulatedTruck } from '../truck/SimulatedTruck.js';
 import type { DemoTruck } from './DemoFleet.js';
@@ -71,6 +71,7 @@ export class SimulatedTruckRig extends EventEmitter<RigEvents> {
       timeScale: 1 / speed,
       bodyVolumeL: truck.bodyVolumeL,
       compactedDensityKgM3: 350,
+      pulseFloorMs: DEFAULT_PULSE_FLOOR_MS,
     });
     this.#driver.on('lift-done', (l) => this.emit('lift', l));
     this.#driver.on('unload', () => this.emit('unload'));

@@ -24,9 +24,10 @@ export interface TruckWorld {
 }
 
 /**
- * Default of `RouteDriverOptions.pulseFloorMs`: a lifter sensor pulse lasts at least this long in
- * real time. A ×10 demo run beside other test suites on a 2-core machine saw pty deliveries lag
- * up to about 0.45 s (docs/demo.md); 600 ms keeps a third more than that.
+ * The `RouteDriverOptions.pulseFloorMs` for a sped-up run whose devices are on ptys (the demo,
+ * `releve-sim truck`): a lifter sensor pulse lasts at least this long in real time. A ×10 demo
+ * run beside other test suites on a 2-core machine saw pty deliveries lag up to about 0.45 s
+ * (docs/demo.md); 600 ms keeps a third more than that.
  */
 export const DEFAULT_PULSE_FLOOR_MS = 600;
 
@@ -50,7 +51,7 @@ export interface RouteDriverOptions {
   releaseGapMs?: number;
   /**
    * Real (unscaled) ms the arm-at-top and tailgate sensors stay closed at least, whatever the
-   * time scale (default {@link DEFAULT_PULSE_FLOOR_MS}; 0: scaled only). A pulse's two Firmata
+   * time scale (default 0: scaled only; {@link DEFAULT_PULSE_FLOOR_MS} where it matters). A pulse's two Firmata
    * reports reach the agent through ptys: if one is delayed by more than the pulse lasts, they
    * arrive together, the agent's debounce takes them for contact bounce and the lift is counted
    * as aborted (bin not emptied). A real arm stays at the top 1.5 s. The clamp-closed pulse holds
@@ -123,7 +124,7 @@ export class RouteDriver extends EventEmitter<RouteDriverEvents> {
     this.capacityG = (options.compactedDensityKgM3 ?? 350) * (options.bodyVolumeL ?? 20_000);
     this.travelMs = options.travelMs ?? 1000;
     this.releaseGapMs = options.releaseGapMs ?? 0;
-    this.pulseFloorMs = options.pulseFloorMs ?? DEFAULT_PULSE_FLOOR_MS;
+    this.pulseFloorMs = options.pulseFloorMs ?? 0;
   }
 
   /** Runs the route from stop `from` (0-based); resolves when done or stopped. */

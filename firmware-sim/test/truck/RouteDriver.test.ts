@@ -109,7 +109,7 @@ describe('RouteDriver', () => {
   it('holds the arm at the top, and so the clamp closed, at least the real-time floor at ×1000', async () => {
     const world = recordingWorld();
     // scaled only, the arm's 1.5 s at the top would be 1.5 ms and the clamp's 7 s closed 7 ms
-    const driver = new RouteDriver(world, { timeScale: 0.001 });
+    const driver = new RouteDriver(world, { timeScale: 0.001, pulseFloorMs: DEFAULT_PULSE_FLOOR_MS });
     await driver.run(generateRoute({ bins: 2, seed: 5 }));
     /** Real ms from each `from` call to the next `to` call. */
     const lasted = (from: string, to: string) =>
@@ -126,12 +126,10 @@ describe('RouteDriver', () => {
     expect(lasted('clamp open', 'clamp closed')[0]).toBeLessThan(DEFAULT_PULSE_FLOOR_MS / 2);
   });
 
-  it('turns the floor off with pulseFloorMs 0', async () => {
+  it('has no floor unless asked (the demo and releve-sim truck ask)', async () => {
     const world = recordingWorld();
     const t0 = performance.now();
-    await new RouteDriver(world, { timeScale: 0.001, pulseFloorMs: 0 }).run(
-      generateRoute({ bins: 2, seed: 5 }),
-    );
+    await new RouteDriver(world, { timeScale: 0.001 }).run(generateRoute({ bins: 2, seed: 5 }));
     expect(world.calls.filter((c) => c === 'arm down')).toHaveLength(2);
     expect(performance.now() - t0).toBeLessThan(DEFAULT_PULSE_FLOOR_MS);
   });
