@@ -79,7 +79,7 @@ export interface RunPeriodOptions {
 /** Where a second thread is worth starting, when runs use one (`--threads 2`). */
 export const PARALLEL_MIN_LIFTS = 250_000;
 
-/** Share of the lifts the calling thread classifies when a worker takes the rest: it starts first. */
+/** Share of the lifts the calling thread classifies when a worker takes the rest (the best split measured). */
 const MAIN_SHARE = 0.6;
 /** How long to wait for the worker before classifying its share here. */
 const WORKER_TIMEOUT_MS = 5 * 60_000;
@@ -97,7 +97,7 @@ export function runPeriod(db: Database.Database, o: RunPeriodOptions): BillingRu
   // When the store holds enough lifts for the period to need a worker, it is started before
   // the period's lifts are counted, so its start-up overlaps the count and the registry here.
   let early =
-    !db.memory && storedLiftRowids(db) >= minLifts
+    Number.isFinite(minLifts) && !db.memory && storedLiftRowids(db) >= minLifts
       ? new ClassifyWorker({ dbPath: db.name, period, timeZone: tz })
       : null;
   const range = periodLiftRange(db, period, tz);

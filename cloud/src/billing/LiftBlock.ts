@@ -19,7 +19,8 @@ const TS_LENGTH = 24;
  */
 export const LIFT_RECORD_SQL = `printf('%s\u001f%s\u001f%s\u001f%s\u001f%s\u001e', event_id, started_at, ifnull(tag_id, char(127)), net_weight_g, flags)`;
 
-const NO_FLAGS: readonly string[] = Object.freeze([]);
+/** The flags of a lift without any (shared: most lifts have none). */
+export const NO_FLAGS: readonly string[] = Object.freeze([]);
 
 /**
  * Lifts read from the store a block at a time: a single SQL row carries thousands of lifts as

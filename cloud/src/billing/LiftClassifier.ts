@@ -146,22 +146,18 @@ export class BilledLifts {
 
   private grow(): void {
     const n = this.times.length * 2;
-    const times = new Float64Array(n);
-    times.set(this.times);
-    this.times = times;
-    const days = new Int32Array(n);
-    days.set(this.days);
-    this.days = days;
-    const nets = new Float64Array(n);
-    nets.set(this.nets);
-    this.nets = nets;
-    const below = new Uint8Array(n);
-    below.set(this.belowMinimum);
-    this.belowMinimum = below;
-    const holdings = new Int32Array(n);
-    holdings.set(this.holdings);
-    this.holdings = holdings;
+    this.times = widened(this.times, new Float64Array(n));
+    this.days = widened(this.days, new Int32Array(n));
+    this.nets = widened(this.nets, new Float64Array(n));
+    this.belowMinimum = widened(this.belowMinimum, new Uint8Array(n));
+    this.holdings = widened(this.holdings, new Int32Array(n));
   }
+}
+
+/** `into`, a larger column of the same kind, holding `from`'s values first. */
+function widened<T extends Int32Array | Float64Array | Uint8Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
 
 /** The part of a period's lifts a {@link LiftClassifier} classified, as it crosses threads. */

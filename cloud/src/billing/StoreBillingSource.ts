@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { BillingPeriod } from './BillingPeriod.js';
 import type { BillingRegistry } from './BillingRegistry.js';
-import { LIFT_RECORD_SQL, LiftBlock } from './LiftBlock.js';
+import { LIFT_RECORD_SQL, LiftBlock, NO_FLAGS } from './LiftBlock.js';
 import type { LiftClassifier } from './LiftClassifier.js';
 
 /** UTC instant (ISO) at which a local day starts in a time zone. */
@@ -212,5 +212,3 @@ function addRow(classifier: LiftClassifier, row: StoredLiftRow): void {
   const flags = row[4] === '[]' ? NO_FLAGS : (JSON.parse(row[4]) as string[]);
   classifier.addFields(row[0], row[1], row[2], row[3], flags);
 }
-
-const NO_FLAGS: readonly string[] = Object.freeze([]);
