@@ -23,6 +23,7 @@ import {
   splitCents,
 } from './ChargeLine.js';
 import { type BilledLifts, cmp, type Holder, LiftClassifier, reviewItem } from './LiftClassifier.js';
+import { LiftIds, RowArena, type RowList } from './LiftIds.js';
 import {
   type PlanName,
   type TariffPlanFile,
@@ -103,6 +104,15 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
   const periodFrom = dayNumber(period.from);
   const periodTo = dayNumber(period.to);
   const { start, rows } = billed.groupByHolding(registry.bins.length);
+  // Lines keep their lifts as rows: of `rows`, or of `arena` for lists that are not one run of it.
+  const grouped: RowList = { rows };
+  const arena = new RowArena();
+  const tierScratch = new TierScratch();
+  const joinedRuns = (runs: [number, number][]) => {
+    const at = arena.length;
+    for (const [a, b] of runs) arena.append(rows.subarray(a, b));
+    return LiftIds.ofRows(billed, arena, at, arena.length);
+  };
   review.sort((a, b) => cmp(a.ts, b.ts) || cmp(a.liftId, b.liftId) || cmp(a.reason, b.reason));
 
   // 2. Lines per holder: fixed part and lifts per bin holding, weight over the holder's total.
@@ -156,7 +166,7 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
               unit: 'day',
               unitPriceCents: `${fixed}/${yearDays}`,
               amountCents: roundHalfUp(fixed * days, yearDays),
-              liftIds: [],
+              liftIds: LiftIds.EMPTY,
             }),
           );
         }
@@ -166,7 +176,7 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
       // This holding's billed lifts are rows[first…last), in time order.
       const first = start[hi]!;
       const last = start[hi + 1]!;
-      const inc = billed.idsOf(rows, first, Math.min(first + included, last));
+      const inc = LiftIds.ofRows(billed, grouped, first, Math.min(first + included, last));
       if (inc.length) {
         lines.push(
           chargeLine(base, {
@@ -181,17 +191,19 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
         );
       }
       // The rows are in time order, so each tariff version's extra lifts are one run of them.
-      const extraByVersion = new Map<TariffVersion, string[]>();
+      const extraByVersion = new Map<TariffVersion, [number, number][]>();
       for (let a = first + inc.length; a < last; ) {
         const v = versionOfDay[billed.days[rows[a]!]! - periodFrom]!;
         let b = a + 1;
         while (b < last && versionOfDay[billed.days[rows[b]!]! - periodFrom] === v) b++;
-        const ids = billed.idsOf(rows, a, b);
-        const list = extraByVersion.get(v);
-        extraByVersion.set(v, list ? list.concat(ids) : ids);
+        const runs = extraByVersion.get(v);
+        if (runs) runs.push([a, b]);
+        else extraByVersion.set(v, [[a, b]]);
         a = b;
       }
-      for (const [v, ids] of extraByVersion) {
+      for (const [v, runs] of extraByVersion) {
+        const ids =
+          runs.length === 1 ? LiftIds.ofRows(billed, grouped, runs[0]![0], runs[0]![1]) : joinedRuns(runs);
         const price = priced(v.extraLiftCents, h, v);
         lines.push(
           chargeLine(base, {
@@ -209,7 +221,7 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
     }
     const weightRows = merged(weightParts, rows, billed);
     const versionOf = (row: number) => versionOfDay[billed.days[row]! - periodFrom]!;
-    for (const l of weightLines(billed, weightRows, versionOf, base)) lines.push(l);
+    for (const l of weightLines(billed, weightRows, versionOf, base, arena, tierScratch)) lines.push(l);
     if (lines.length) linesByHolder.set(holder.key, lines);
   }
 
@@ -363,16 +375,22 @@ function weightLines(
   rows: Int32Array,
   versionOf: (row: number) => TariffVersion,
   base: LineOwner,
+  arena: RowArena,
+  scratch: TierScratch,
 ): ChargeLine[] {
-  const acc = new Map<TariffVersion, { grams: number; ids: string[] }[]>();
+  // Per tariff version, its tiers' totals; each (tier, lift) it takes weight from goes to the
+  // scratch columns, so no list grows per lift.
+  const acc = new Map<TariffVersion, { grams: number; key: number }[]>();
+  let keys = 0;
+  scratch.length = 0;
   let cumulative = 0;
   let lastVersion: TariffVersion | undefined;
-  let tiers: { grams: number; ids: string[] }[] = [];
-  for (const row of rows) {
+  let tiers: { grams: number; key: number }[] = [];
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!;
     const v = versionOf(row);
     const net = billed.nets[row]!;
     if (net < v.minimumBillableG || billed.belowMinimum[row] === 1) continue;
-    const id = billed.ids[row]!;
     if (v !== lastVersion) {
       lastVersion = v;
       tiers = acc.get(v) ?? [];
@@ -388,20 +406,22 @@ function weightLines(
       if (take <= 0) continue;
       let a = tiers[t];
       if (a === undefined) {
-        a = { grams: 0, ids: [] };
+        a = { grams: 0, key: keys++ };
         tiers[t] = a;
       }
       a.grams += take;
-      if (a.ids[a.ids.length - 1] !== id) a.ids.push(id);
+      scratch.add(a.key, row);
       cumulative += take;
       left -= take;
     }
   }
   const lines: ChargeLine[] = [];
   for (const [v, tiers] of acc) {
-    tiers.forEach(({ grams, ids }, tier) => {
+    tiers.forEach(({ grams, key }, tier) => {
       const t = v.weightTiers[tier]!;
       const next = v.weightTiers[tier + 1];
+      const from = arena.length;
+      for (let e = 0; e < scratch.length; e++) if (scratch.keys[e] === key) arena.push(scratch.rows[e]!);
       lines.push(
         chargeLine(base, {
           product: 'weight',
@@ -410,12 +430,32 @@ function weightLines(
           unit: 'kg',
           unitPriceCents: centsText(t.centsPerKg),
           amountCents: roundHalfUp(grams * t.centsPerKg, 1_000_000),
-          liftIds: ids,
+          liftIds: LiftIds.ofRows(billed, arena, from, arena.length),
         }),
       );
     });
   }
   return lines;
+}
+
+/** (tier, lift) pairs of one holder's weight lines, in columns reused from holder to holder. */
+class TierScratch {
+  keys = new Int32Array(1024);
+  rows = new Int32Array(1024);
+  length = 0;
+
+  add(key: number, row: number): void {
+    if (this.length === this.keys.length) {
+      const keys = new Int32Array(this.length * 2);
+      keys.set(this.keys);
+      this.keys = keys;
+      const rows = new Int32Array(this.length * 2);
+      rows.set(this.rows);
+      this.rows = rows;
+    }
+    this.keys[this.length] = key;
+    this.rows[this.length++] = row;
+  }
 }
 
 /** Splits a building's lines among its dwellings' households by occupied days; vacancy stays with the manager. */

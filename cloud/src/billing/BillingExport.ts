@@ -13,6 +13,7 @@ import {
   controlFile,
   encodePieces,
   type FileDigest,
+  type Piece,
   reviewCsvChunks,
   sha256,
 } from './ChargeExport.js';
@@ -168,7 +169,7 @@ export function exportPeriod(db: Database.Database, o: ExportOptions): { files: 
   const control = `control-${run.periodId}.json`;
   const files: string[] = [];
   const digests: Record<string, FileDigest> = {};
-  const write = (name: string, chunks: Iterable<string>) => {
+  const write = (name: string, chunks: Iterable<Piece>) => {
     const path = join(o.outDir, name);
     digests[name] = writeChunks(path, chunks);
     files.push(path);
@@ -181,7 +182,7 @@ export function exportPeriod(db: Database.Database, o: ExportOptions): { files: 
 }
 
 /** Writes text pieces to `path` through a temporary file; returns the size and SHA-256 written. */
-function writeChunks(path: string, chunks: Iterable<string>): FileDigest {
+function writeChunks(path: string, chunks: Iterable<Piece>): FileDigest {
   const tmp = `${path}.partial`;
   const hash = createHash('sha256');
   let bytes = 0;

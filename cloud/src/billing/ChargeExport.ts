@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BillingRun, ChargeLine, ReviewItem } from './ChargeLine.js';
+import type { LiftIds } from './LiftIds.js';
 
 /** CSV dialect: `,` for most finance packages; `;` + BOM + decimal comma for French Excel. */
 export interface CsvDialect {
@@ -55,46 +56,71 @@ const CHUNK_CHARS = 1 << 16;
 const LONG_FIELD = 256;
 
 /**
- * A CSV file as pieces of text: a million-lift export is written without being held whole.
- * Lines are cut only after their next-to-last field: a long last field (the lift ids, ASCII)
- * comes as a piece of its own, so it stays a one-byte string that encodes at memory speed,
- * instead of joining text with `…` or accents, which V8 would widen to two bytes per
- * character and encode several times slower.
+ * A piece of a file: text, or a line's lift ids, whose bytes are copied as they are (ASCII
+ * that needs no quoting, {@link LiftIds.copyJoined}).
+ */
+export type Piece = string | LiftIds;
+
+/** A piece as text. */
+function pieceText(piece: Piece): string {
+  return typeof piece === 'string' ? piece : piece.join(' ');
+}
+
+/**
+ * A CSV file as pieces: a million-lift export is written without being held whole. Lines are
+ * cut only after their next-to-last field: a long last field (the lift ids, ASCII) comes as a
+ * piece of its own — their bytes when the line still has them as bytes, else a one-byte
+ * string that encodes at memory speed, instead of joining text with `…` or accents, which V8
+ * would widen to two bytes per character and encode several times slower.
  */
 function* rows<T>(
   header: readonly string[],
   items: readonly T[],
-  row: (item: T) => string[],
+  row: (item: T) => Piece[],
   d: CsvDialect,
-): Generator<string> {
-  let chunk = `${d.bom ? '\uFEFF' : ''}${header.join(d.separator)}\r\n`;
+): Generator<Piece> {
+  // Text waits in `parts` and goes out joined: one flat string per piece, where `+=` would
+  // build a rope that V8 flattens again before encoding it.
+  const parts: string[] = [d.bom ? '\uFEFF' : '', header.join(d.separator), '\r\n'];
+  let chars = 0;
   for (const item of items) {
     const values = row(item);
     const lastAt = values.length - 1;
-    let line = field(values[0]!, d);
-    for (let i = 1; i < lastAt; i++) line += d.separator + field(values[i]!, d);
-    const last = field(values[lastAt]!, d);
-    if (last.length >= LONG_FIELD) {
-      yield `${chunk}${line}${d.separator}`;
-      yield last;
-      chunk = '\r\n';
-    } else chunk += `${line}${d.separator}${last}\r\n`;
-    if (chunk.length >= CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
+    for (let i = 0; i < lastAt; i++) {
+      const text = field(pieceText(values[i]!), d);
+      parts.push(text, d.separator);
+      chars += text.length + 1;
+    }
+    const lastValue = values[lastAt]!;
+    const last = typeof lastValue === 'string' ? field(lastValue, d) : null;
+    if (last === null || last.length >= LONG_FIELD) {
+      yield parts.join('');
+      yield last ?? lastValue;
+      parts.length = 0;
+      parts.push('\r\n');
+      chars = 2;
+      continue;
+    }
+    parts.push(last, '\r\n');
+    chars += last.length + 2;
+    if (chars >= CHUNK_CHARS) {
+      yield parts.join('');
+      parts.length = 0;
+      chars = 0;
     }
   }
-  if (chunk) yield chunk;
+  if (parts.length) yield parts.join('');
 }
 
 /** Bytes per buffer that {@link encodePieces} fills. */
 const ENCODED_BYTES = 1 << 20;
 
 /**
- * Encodes text pieces as UTF-8 into buffers of about 1 MiB, handing each full one to `flush`
- * (which may keep it: a new one is then used). Pieces larger than a buffer go out alone.
+ * Encodes pieces (text as UTF-8, lift ids as their bytes) into buffers of about 1 MiB,
+ * handing each full one to `flush` (which may keep it: a new one is then used). Pieces larger
+ * than a buffer go out alone.
  */
-export function encodePieces(pieces: Iterable<string>, flush: (bytes: Buffer) => boolean): void {
+export function encodePieces(pieces: Iterable<Piece>, flush: (bytes: Buffer) => boolean): void {
   let out = Buffer.allocUnsafeSlow(ENCODED_BYTES);
   let n = 0;
   const send = () => {
@@ -102,6 +128,20 @@ export function encodePieces(pieces: Iterable<string>, flush: (bytes: Buffer) =>
     n = 0;
   };
   for (const piece of pieces) {
+    if (typeof piece !== 'string') {
+      const bytes = piece.joinedBytes();
+      if (n + bytes > out.length) {
+        send();
+        if (bytes > out.length) {
+          const alone = Buffer.allocUnsafe(bytes);
+          piece.copyJoined(alone, 0);
+          flush(alone);
+          continue;
+        }
+      }
+      n += piece.copyJoined(out, n);
+      continue;
+    }
     // At most 3 bytes per UTF-16 unit.
     if (n + piece.length * 3 > out.length) {
       send();
@@ -117,11 +157,11 @@ export function encodePieces(pieces: Iterable<string>, flush: (bytes: Buffer) =>
 
 /** The charges file: one line per account, product and sub-article. RFC 4180 quoting, CRLF. */
 export function chargesCsv(run: BillingRun, d: CsvDialect): string {
-  return [...chargesCsvChunks(run, d)].join('');
+  return Array.from(chargesCsvChunks(run, d), pieceText).join('');
 }
 
 /** {@link chargesCsv} in pieces ({@link rows}). */
-export function chargesCsvChunks(run: BillingRun, d: CsvDialect): Generator<string> {
+export function chargesCsvChunks(run: BillingRun, d: CsvDialect): Generator<Piece> {
   return rows(
     CHARGE_COLUMNS,
     run.lines,
@@ -138,19 +178,24 @@ export function chargesCsvChunks(run: BillingRun, d: CsvDialect): Generator<stri
       String(l.amountCents),
       decimal(euros(l.amountCents), d),
       String(l.liftIds.length),
-      l.liftIds.join(' '),
+      liftIdsField(l.liftIds),
     ],
     d,
   );
 }
 
+/** A line's lift ids field: copied as bytes when they are kept so, else the ids joined. */
+function liftIdsField(ids: LiftIds): Piece {
+  return ids.length > 0 && ids.joinedBytes() >= 0 ? ids : ids.join(' ');
+}
+
 /** The review queue: every lift of the period that is not billed, with its reason. */
 export function reviewCsv(run: BillingRun, d: CsvDialect): string {
-  return [...reviewCsvChunks(run, d)].join('');
+  return Array.from(reviewCsvChunks(run, d), pieceText).join('');
 }
 
 /** {@link reviewCsv} in pieces ({@link rows}). */
-export function reviewCsvChunks(run: BillingRun, d: CsvDialect): Generator<string> {
+export function reviewCsvChunks(run: BillingRun, d: CsvDialect): Generator<Piece> {
   return rows(
     REVIEW_COLUMNS,
     run.review,

@@ -1,3 +1,5 @@
+import type { LiftIds } from './LiftIds.js';
+
 /** One line of a bill: an account, a product, a sub-article (tariff version, bin, tier). */
 export interface ChargeLine {
   accountId: string;
@@ -11,8 +13,8 @@ export interface ChargeLine {
   /** Decimal text in cents: per year for `fixed`, per lift, per kg. */
   unitPriceCents: string;
   amountCents: number;
-  /** The lifts this line bills (lifts and weight lines). */
-  liftIds: string[];
+  /** The lifts this line bills (lifts and weight lines); JSON gives them as an array of ids. */
+  liftIds: LiftIds;
   /** For a household's share of a collective bin: `share 3/12 of building B1`. */
   share: string | null;
 }

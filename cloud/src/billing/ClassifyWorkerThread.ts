@@ -17,6 +17,7 @@ try {
     classifyStoredLifts(db, classifier, share.range, share.rowids);
     const result = classifier.result();
     finish(task, { result }, [
+      result.idBytes.buffer,
       result.days.buffer,
       result.times.buffer,
       result.nets.buffer,

@@ -70,7 +70,7 @@ export function householdStatement(
   const run = computeCharges({ period, tariff, registry, lifts, today, provisional: true });
 
   const mine = run.lines.filter((l) => l.accountId === householdId);
-  const billedIds = new Set(mine.flatMap((l) => l.liftIds));
+  const billedIds = new Set(mine.flatMap((l) => l.liftIds.toArray()));
   const reviewed = new Map(run.review.map((r) => [r.liftId, r.reason]));
   const binByTag = new Map(bins.map((b) => [b.tagId, b]));
   const ownLifts = lifts

@@ -1,5 +1,6 @@
 import { canonicalUtcMillis } from './BillingPeriod.js';
 import type { LiftClassifier } from './LiftClassifier.js';
+import { ID_BYTES, plainIdByte } from './LiftIds.js';
 
 /** Field separator in a block: ASCII unit separator. */
 const FIELD = 0x1f;
@@ -7,7 +8,6 @@ const FIELD = 0x1f;
 const RECORD = 0x1e;
 /** The tag field of a lift without a tag (ASCII DEL; no tag id holds it). */
 const NO_TAG = 0x7f;
-const UUID_LENGTH = 36;
 const TS_LENGTH = 24;
 
 /**
@@ -31,7 +31,9 @@ export const NO_FLAGS: readonly string[] = Object.freeze([]);
  */
 export class LiftBlock {
   length = 0;
-  private readonly ids: string[] = [];
+  /** The block parsed last, and where each lift's id is in it (kept as bytes, never a string). */
+  private source: Buffer = Buffer.alloc(0);
+  private readonly idAt: Int32Array;
   private readonly times: Float64Array;
   private readonly tags: (string | null)[] = [];
   private readonly nets: Float64Array;
@@ -54,6 +56,7 @@ export class LiftBlock {
     this.nets = new Float64Array(capacity);
     this.noNet = new Uint8Array(capacity);
     this.tagEntries = new Int32Array(capacity);
+    this.idAt = new Int32Array(capacity);
   }
 
   /**
@@ -75,13 +78,10 @@ export class LiftBlock {
     while (p < end) {
       if (n === count) return false;
       // Id: a UUID's 36 ASCII characters.
-      const idEnd = p + UUID_LENGTH;
+      const idEnd = p + ID_BYTES;
       if (idEnd >= end || block[idEnd] !== FIELD) return false;
-      for (let i = p; i < idEnd; i++) {
-        const b = block[i]!;
-        if (b >= 0x7f || b < 0x20) return false;
-      }
-      this.ids[n] = block.toString('latin1', p, idEnd);
+      for (let i = p; i < idEnd; i++) if (!plainIdByte(block[i]!)) return false;
+      this.idAt[n] = p;
       // Start time, canonical UTC.
       p = idEnd + 1;
       if (p + TS_LENGTH >= end || block[p + TS_LENGTH] !== FIELD) return false;
@@ -153,6 +153,7 @@ export class LiftBlock {
     }
     if (n !== count) return false;
     this.length = n;
+    this.source = block;
     return true;
   }
 
@@ -195,8 +196,9 @@ export class LiftBlock {
           this.tagKeys[entry] = key;
         }
       }
-      classifier.addCanonical(
-        this.ids[i]!,
+      classifier.addCanonicalBytes(
+        this.source,
+        this.idAt[i]!,
         this.times[i]!,
         tag,
         key,
@@ -205,6 +207,7 @@ export class LiftBlock {
       );
     }
     this.length = 0;
+    this.source = Buffer.alloc(0);
   }
 }
 

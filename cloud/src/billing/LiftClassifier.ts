@@ -9,6 +9,7 @@ import {
 } from './BillingPeriod.js';
 import { type BillingRegistry, type BinHolding, TagIndex } from './BillingRegistry.js';
 import type { ReviewItem } from './ChargeLine.js';
+import { ID_BYTES, type IdColumn, plainIdByte } from './LiftIds.js';
 import type { PlanName } from './TariffPlan.js';
 
 /** Flags that keep a lift from being billed, in the order their reason is given. */
@@ -35,31 +36,75 @@ export interface Holder {
 
 /**
  * The lifts to bill, in columns: a period holds up to millions of them, and objects per lift
- * cost the garbage collector more than the whole computation. Row `i` is one lift.
+ * cost the garbage collector more than the whole computation. Row `i` is one lift. Ids are
+ * kept as bytes, {@link ID_BYTES} per row (a million ids as strings cost more time to make,
+ * keep and collect than everything else done with them); an id of another shape is kept as
+ * text in {@link oddIds}.
  */
-export class BilledLifts {
+export class BilledLifts implements IdColumn {
   length = 0;
-  ids: string[] = [];
+  idBytes = Buffer.allocUnsafeSlow(1024 * ID_BYTES);
+  /** Ids that are not {@link ID_BYTES} plain bytes, by row. */
+  readonly oddIds = new Map<number, string>();
   days = new Int32Array(1024);
   times = new Float64Array(1024);
   nets = new Float64Array(1024);
   belowMinimum = new Uint8Array(1024);
   holdings = new Int32Array(1024);
 
+  /** Sizes the columns for `rows` lifts in all, so they need not grow one doubling at a time. */
+  reserve(rows: number): void {
+    if (rows > this.times.length) this.grow(rows);
+  }
+
   push(id: string, time: number, day: number, net: number, belowMinimum: boolean, holding: number): void {
+    const i = this.row(time, day, net, belowMinimum, holding);
+    let plain = id.length === ID_BYTES;
+    for (let k = 0; plain && k < ID_BYTES; k++) plain = plainIdByte(id.charCodeAt(k));
+    if (plain) this.idBytes.write(id, i * ID_BYTES, ID_BYTES, 'latin1');
+    else this.oddIds.set(i, id);
+  }
+
+  /** {@link push} for an id given as the {@link ID_BYTES} plain bytes at `source[at…]`. */
+  pushBytes(
+    source: Uint8Array,
+    at: number,
+    time: number,
+    day: number,
+    net: number,
+    belowMinimum: boolean,
+    holding: number,
+  ): void {
+    const i = this.row(time, day, net, belowMinimum, holding);
+    // A loop: Buffer#subarray costs more than the copy itself.
+    const bytes = this.idBytes;
+    const to = i * ID_BYTES;
+    for (let k = 0; k < ID_BYTES; k++) bytes[to + k] = source[at + k]!;
+  }
+
+  /** The id of a row. */
+  idOf(row: number): string {
+    if (this.oddIds.size > 0) {
+      const odd = this.oddIds.get(row);
+      if (odd !== undefined) return odd;
+    }
+    return this.idBytes.toString('latin1', row * ID_BYTES, (row + 1) * ID_BYTES);
+  }
+
+  private row(time: number, day: number, net: number, belowMinimum: boolean, holding: number): number {
     const i = this.length++;
     if (i === this.times.length) this.grow();
-    this.ids.push(id);
     this.days[i] = day;
     this.times[i] = time;
     this.nets[i] = net;
     this.belowMinimum[i] = belowMinimum ? 1 : 0;
     this.holdings[i] = holding;
+    return i;
   }
 
   /** Time order, then id: a total order (ids are unique once duplicates are set aside). */
   readonly order = (a: number, b: number): number =>
-    this.times[a]! - this.times[b]! || cmp(this.ids[a]!, this.ids[b]!);
+    this.times[a]! - this.times[b]! || cmp(this.idOf(a), this.idOf(b));
 
   /**
    * The rows in holding order, each holding's in time order, and where each holding's rows
@@ -87,12 +132,6 @@ export class BilledLifts {
     return { start, rows };
   }
 
-  /** The ids of `rows[from…to)`. */
-  idsOf(rows: Int32Array, from: number, to: number): string[] {
-    const out = new Array<string>(to - from);
-    for (let k = from; k < to; k++) out[k - from] = this.ids[rows[k]!]!;
-    return out;
-  }
 
   /** All rows ordered by whole second since the earliest lift: LSD radix sort, two 16-bit digits. */
   private rowsBySecond(): Int32Array {
@@ -128,7 +167,7 @@ export class BilledLifts {
    * but for lifts of the same second.
    */
   private insertionSort(rows: Int32Array, from: number, to: number): void {
-    const { times, ids } = this;
+    const { times } = this;
     for (let i = from + 1; i < to; i++) {
       const row = rows[i]!;
       const t = times[row]!;
@@ -136,7 +175,7 @@ export class BilledLifts {
       while (j >= from) {
         const other = rows[j]!;
         const dt = times[other]! - t;
-        if (dt < 0 || (dt === 0 && ids[other]! < ids[row]!)) break;
+        if (dt < 0 || (dt === 0 && this.idOf(other) < this.idOf(row))) break;
         rows[j + 1] = other;
         j--;
       }
@@ -144,8 +183,11 @@ export class BilledLifts {
     }
   }
 
-  private grow(): void {
-    const n = this.times.length * 2;
+  /** Widens every column to `n` rows (at least twice the current size). */
+  private grow(n = this.times.length * 2): void {
+    const idBytes = Buffer.allocUnsafeSlow(n * ID_BYTES);
+    idBytes.set(this.idBytes.subarray(0, this.length * ID_BYTES));
+    this.idBytes = idBytes;
     this.times = widened(this.times, new Float64Array(n));
     this.days = widened(this.days, new Int32Array(n));
     this.nets = widened(this.nets, new Float64Array(n));
@@ -162,7 +204,9 @@ function widened<T extends Int32Array | Float64Array | Uint8Array>(from: T, into
 
 /** The part of a period's lifts a {@link LiftClassifier} classified, as it crosses threads. */
 export interface ClassifiedLifts {
-  ids: string[];
+  /** {@link ID_BYTES} per row; rows in `oddIds` hold their id there instead. */
+  idBytes: Uint8Array<ArrayBuffer>;
+  oddIds: [number, string][];
   days: Int32Array<ArrayBuffer>;
   times: Float64Array<ArrayBuffer>;
   nets: Float64Array<ArrayBuffer>;
@@ -248,7 +292,7 @@ export class LiftClassifier {
       this.reviewed(id, ts, tagId, 'outside-period', `time ${ts} is not an ISO-8601 instant`);
       return;
     }
-    this.classify(id, ts, time, tagId, tagId === null ? -1 : this.tags.keyOf(tagId), netWeightG, flags);
+    this.classify(id, 0, ts, time, tagId, tagId === null ? -1 : this.tags.keyOf(tagId), netWeightG, flags);
   }
 
   /** The key of a tag for {@link addCanonical} ({@link TagIndex.keyOf}). */
@@ -270,11 +314,32 @@ export class LiftClassifier {
     netWeightG: number | null,
     flags: readonly string[],
   ): void {
-    this.classify(id, null, time, tagId, tagKey, netWeightG, flags);
+    this.classify(id, 0, null, time, tagId, tagKey, netWeightG, flags);
   }
 
+  /**
+   * {@link addCanonical} for a lift whose id is the {@link ID_BYTES} plain bytes at
+   * `source[at…]` ({@link plainIdByte}): billed, it is kept as those bytes, never as a string.
+   */
+  addCanonicalBytes(
+    source: Buffer,
+    at: number,
+    time: number,
+    tagId: string | null,
+    tagKey: number,
+    netWeightG: number | null,
+    flags: readonly string[],
+  ): void {
+    this.classify(source, at, null, time, tagId, tagKey, netWeightG, flags);
+  }
+
+  /**
+   * `id` is the lift id, or the bytes that hold it at `idAt` ({@link ID_BYTES} plain bytes,
+   * {@link plainIdByte}), made a string only when the lift goes to review.
+   */
   private classify(
-    id: string,
+    id: string | Buffer,
+    idAt: number,
     text: string | null,
     time: number,
     tagId: string | null,
@@ -286,7 +351,7 @@ export class LiftClassifier {
     const day = this.localDays.dayOf(text, time);
     if (day < this.periodFrom || day >= this.periodTo) {
       this.reviewed(
-        id,
+        idText(id, idAt),
         text ?? isoText(time),
         tagId,
         'outside-period',
@@ -297,32 +362,44 @@ export class LiftClassifier {
     this.liftsInPeriod++;
     const flag = flags.length ? REFUSING_FLAGS.find((f) => flags.includes(f)) : undefined;
     if (flag) {
-      this.reviewed(id, text ?? isoText(time), tagId, flag, `flagged ${flag} by the truck`);
+      this.reviewed(idText(id, idAt), text ?? isoText(time), tagId, flag, `flagged ${flag} by the truck`);
     } else if (tagId === null || flags.includes('no-tag')) {
-      this.reviewed(id, text ?? isoText(time), tagId, 'no-tag', 'no tag was read');
+      this.reviewed(idText(id, idAt), text ?? isoText(time), tagId, 'no-tag', 'no tag was read');
     } else if (netWeightG === null) {
-      this.reviewed(id, text ?? isoText(time), tagId, 'unstable', 'no net weight');
+      this.reviewed(idText(id, idAt), text ?? isoText(time), tagId, 'unstable', 'no net weight');
     } else if (netWeightG < 0) {
-      this.reviewed(id, text ?? isoText(time), tagId, 'negative-net', `net weight ${netWeightG} g`);
+      this.reviewed(
+        idText(id, idAt),
+        text ?? isoText(time),
+        tagId,
+        'negative-net',
+        `net weight ${netWeightG} g`,
+      );
     } else {
       const holding = this.tags.indexOnKey(tagKey, day);
       if (holding < 0) {
         if (tagKey >= 0) {
           this.reviewed(
-            id,
+            idText(id, idAt),
             text ?? isoText(time),
             tagId,
             'no-holder',
             `tag ${tagId} held by nobody on ${dayString(day)}`,
           );
         } else
-          this.reviewed(id, text ?? isoText(time), tagId, 'unknown-tag', `tag ${tagId} is not registered`);
+          this.reviewed(
+            idText(id, idAt),
+            text ?? isoText(time),
+            tagId,
+            'unknown-tag',
+            `tag ${tagId} is not registered`,
+          );
         return;
       }
       const holder = this.holderAt[holding]!;
       if (day < holder.presentFrom || day >= holder.presentTo) {
         this.reviewed(
-          id,
+          idText(id, idAt),
           text ?? isoText(time),
           tagId,
           'vacant',
@@ -331,7 +408,8 @@ export class LiftClassifier {
         return;
       }
       const belowMinimum = flags.length > 0 && flags.includes('below-minimum');
-      this.billed.push(id, time, day, netWeightG, belowMinimum, holding);
+      if (typeof id === 'string') this.billed.push(id, time, day, netWeightG, belowMinimum, holding);
+      else this.billed.pushBytes(id, idAt, time, day, netWeightG, belowMinimum, holding);
     }
   }
 
@@ -350,7 +428,8 @@ export class LiftClassifier {
     const b = this.billed;
     const n = b.length;
     return {
-      ids: b.ids,
+      idBytes: new Uint8Array(b.idBytes.subarray(0, n * ID_BYTES)),
+      oddIds: [...b.oddIds],
       days: b.days.slice(0, n),
       times: b.times.slice(0, n),
       nets: b.nets.slice(0, n),
@@ -363,9 +442,23 @@ export class LiftClassifier {
 
   /** Adds what another classifier of the same period and registry found. */
   merge(part: ClassifiedLifts): void {
-    for (let i = 0; i < part.ids.length; i++) {
+    const odd = new Map(part.oddIds);
+    for (let i = 0; i < part.days.length; i++) {
+      const id = odd.get(i);
+      if (id === undefined) {
+        this.billed.pushBytes(
+          part.idBytes,
+          i * ID_BYTES,
+          part.times[i]!,
+          part.days[i]!,
+          part.nets[i]!,
+          part.belowMinimum[i] === 1,
+          part.holdings[i]!,
+        );
+        continue;
+      }
       this.billed.push(
-        part.ids[i]!,
+        id,
         part.times[i]!,
         part.days[i]!,
         part.nets[i]!,
@@ -378,8 +471,23 @@ export class LiftClassifier {
   }
 }
 
+/** The ids of a classified part, row by row. */
+export function classifiedIds(part: ClassifiedLifts): string[] {
+  const odd = new Map(part.oddIds);
+  const bytes = Buffer.from(part.idBytes.buffer, part.idBytes.byteOffset, part.idBytes.byteLength);
+  return Array.from(
+    { length: part.days.length },
+    (_, i) => odd.get(i) ?? bytes.toString('latin1', i * ID_BYTES, (i + 1) * ID_BYTES),
+  );
+}
+
 export function reviewItem(lift: BillableLift, reason: ReviewItem['reason'], detail: string): ReviewItem {
   return { liftId: lift.id, ts: lift.ts, tagId: lift.tagId, reason, detail };
+}
+
+/** A lift id given as text, or as {@link ID_BYTES} bytes at `at`. */
+function idText(id: string | Buffer, at: number): string {
+  return typeof id === 'string' ? id : id.toString('latin1', at, at + ID_BYTES);
 }
 
 /** The canonical UTC text of an instant (`YYYY-MM-DDTHH:MM:SS.sssZ`). */

@@ -190,6 +190,8 @@ export function classifyStoredLifts(
   const block = new LiftBlock(BLOCK_ROWS);
   const first = rowids ? rowids.from : range.firstRowid;
   const end = rowids ? rowids.to : range.lastRowid + 1;
+  // Room for every lift of the range at once: no column grows by copying along the way.
+  classifier.billed.reserve(classifier.billed.length + Math.min(range.count, end - first));
   for (let a = first; a < end; a += BLOCK_ROWS) {
     const b = Math.min(end, a + BLOCK_ROWS);
     const [count, bytes] = blockStmt.get(range.from, range.to, a, b) as [number, Buffer | null];

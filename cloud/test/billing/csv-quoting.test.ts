@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CSV_DIALECTS, chargesCsv } from '../../src/billing/ChargeExport.js';
 import type { BillingRun, ChargeLine } from '../../src/billing/ChargeLine.js';
+import { LiftIds } from '../../src/billing/LiftIds.js';
 
 function runOf(names: string[]): BillingRun {
   const lines: ChargeLine[] = names.map((accountName, i) => ({
@@ -12,7 +13,7 @@ function runOf(names: string[]): BillingRun {
     unit: 'day',
     unitPriceCents: '18250/365',
     amountCents: 75,
-    liftIds: [],
+    liftIds: LiftIds.EMPTY,
     share: null,
   }));
   return {

@@ -119,7 +119,7 @@ describe('worked examples (docs/billing.md)', () => {
       'a-negative': 'negative-net',
       'a-overload': 'overload',
     });
-    expect(run.lines.flatMap((l) => l.liftIds)).toEqual(['a-new-year', 'a-new-year']);
+    expect(run.lines.flatMap((l) => l.liftIds.toArray())).toEqual(['a-new-year', 'a-new-year']);
     expect(run.totals).toMatchObject({ liftsInPeriod: 6, liftsBilled: 1, liftsExcluded: 5 });
   });
 
