@@ -47,7 +47,8 @@ export type Reply =
   | { status?: number; json: unknown }
   | {
       status?: number;
-      text: string;
+      /** The body: text, or bytes sent as they are. */
+      text: string | Buffer;
       contentType: string /** Sent as an attachment with this file name. */;
       filename?: string;
     }

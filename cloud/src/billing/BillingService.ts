@@ -2,7 +2,15 @@ import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { CloudError, CloudErrorCode } from '../errors.js';
 import { type LoadedTariff, loadTariffFile, runPeriod } from './BillingExport.js';
-import { CSV_DIALECTS, chargesCsv, chargesJson, controlFile, digestOf, reviewCsv } from './ChargeExport.js';
+import {
+  CSV_DIALECTS,
+  chargesCsvChunks,
+  chargesJson,
+  controlFile,
+  digestOf,
+  encodedBytes,
+  reviewCsvChunks,
+} from './ChargeExport.js';
 import type { BillingRun } from './ChargeLine.js';
 import { CitizenLinks } from './CitizenLinks.js';
 import { type HouseholdStatement, householdStatement } from './HouseholdStatement.js';
@@ -11,12 +19,13 @@ import { type HouseholdStatement, householdStatement } from './HouseholdStatemen
 export interface ExportFile {
   name: string;
   contentType: string;
-  body: string;
+  /** The file's bytes (UTF-8). */
+  body: Buffer;
 }
 
 /**
  * Billing as the HTTP API uses it: the tariff file read when it changes, period runs cached
- * until a lift arrives or the tariff changes, exports built in memory, household statements
+ * until a lift arrives or the tariff changes, exports built in memory as bytes, household statements
  * and citizen links.
  */
 export class BillingService {
@@ -76,21 +85,28 @@ export class BillingService {
         ? {
             name: `charges-${run.periodId}.csv`,
             contentType: 'text/csv; charset=utf-8',
-            body: chargesCsv(run, d),
+            body: encodedBytes(chargesCsvChunks(run, d)),
           }
-        : { name: `charges-${run.periodId}.json`, contentType: 'application/json', body: chargesJson(run) };
+        : {
+            name: `charges-${run.periodId}.json`,
+            contentType: 'application/json',
+            body: Buffer.from(chargesJson(run), 'utf8'),
+          };
     const review: ExportFile = {
       name: `review-${run.periodId}.csv`,
       contentType: 'text/csv; charset=utf-8',
-      body: reviewCsv(run, d),
+      body: encodedBytes(reviewCsvChunks(run, d)),
     };
     const control: ExportFile = {
       name: `control-${run.periodId}.json`,
       contentType: 'application/json',
-      body: controlFile(
-        run,
-        { [charges.name]: digestOf(charges.body), [review.name]: digestOf(review.body) },
-        this.tariff().sha256,
+      body: Buffer.from(
+        controlFile(
+          run,
+          { [charges.name]: digestOf(charges.body), [review.name]: digestOf(review.body) },
+          this.tariff().sha256,
+        ),
+        'utf8',
       ),
     };
     return [charges, review, control];

@@ -155,6 +155,16 @@ export function encodePieces(pieces: Iterable<Piece>, flush: (bytes: Buffer) => 
   send();
 }
 
+/** Pieces encoded into one buffer (lift ids copied as bytes, never made strings). */
+export function encodedBytes(pieces: Iterable<Piece>): Buffer {
+  const parts: Buffer[] = [];
+  encodePieces(pieces, (bytes) => {
+    parts.push(bytes);
+    return true;
+  });
+  return Buffer.concat(parts);
+}
+
 /** The charges file: one line per account, product and sub-article. RFC 4180 quoting, CRLF. */
 export function chargesCsv(run: BillingRun, d: CsvDialect): string {
   return Array.from(chargesCsvChunks(run, d), pieceText).join('');
@@ -216,7 +226,7 @@ export interface FileDigest {
 }
 
 /** The digest of a file held in memory. */
-export function digestOf(body: string): FileDigest {
+export function digestOf(body: string | Buffer): FileDigest {
   return { bytes: Buffer.byteLength(body), sha256: sha256(body) };
 }
 
@@ -254,6 +264,6 @@ export function controlFile(
   return `${JSON.stringify(control, null, 2)}\n`;
 }
 
-export function sha256(text: string): string {
+export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
