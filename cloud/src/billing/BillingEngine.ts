@@ -1,4 +1,5 @@
 import { CloudError, CloudErrorCode } from '../errors.js';
+import { type BilledLifts, cmp } from './BilledLifts.js';
 import {
   type BillingPeriod,
   dayNumber,
@@ -22,7 +23,7 @@ import {
   roundHalfUp,
   splitCents,
 } from './ChargeLine.js';
-import { type BilledLifts, cmp, type Holder, LiftClassifier, reviewItem } from './LiftClassifier.js';
+import { type Holder, LiftClassifier, reviewItem } from './LiftClassifier.js';
 import { LiftIds, RowArena, type RowList } from './LiftIds.js';
 import {
   type PlanName,

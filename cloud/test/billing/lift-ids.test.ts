@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BilledLifts } from '../../src/billing/BilledLifts.js';
 import {
   CSV_DIALECTS,
   type CsvDialect,
@@ -7,7 +8,6 @@ import {
   encodePieces,
 } from '../../src/billing/ChargeExport.js';
 import type { BillingRun, ChargeLine } from '../../src/billing/ChargeLine.js';
-import { BilledLifts } from '../../src/billing/LiftClassifier.js';
 import { LiftIds, RowArena } from '../../src/billing/LiftIds.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
