@@ -157,36 +157,66 @@ function populate(dataDir: string, lifts: number) {
 console.log(`bench:billing — ${households} households, period 2026-H1, CSV export (excel-fr)`);
 /** BENCH_KEEP=dir: build each size's store once under dir and reuse it on later runs. */
 const keep = process.env.BENCH_KEEP;
+/**
+ * BENCH_RUNS=n: runs per size (default 3 up to a million lifts, 1 above). A run's time on a
+ * shared VM varies by up to 30 %, so one run alone says little; the targets are judged on the
+ * median.
+ */
+const runsFor = (lifts: number) => Number(process.env.BENCH_RUNS ?? (lifts <= 1_000_000 ? 3 : 1));
+
+interface ChildResult {
+  seconds: number;
+  phases: { load: number; compute: number; write: number };
+  rssMb: number;
+  cpuSeconds: number;
+  lines: number;
+  billed: number;
+  excluded: number;
+}
+
 for (const lifts of sizes) {
   const dir = keep ? join(keep, String(lifts)) : mkdtempSync(join(tmpdir(), 'releve-bench-billing-'));
   try {
     const g0 = performance.now();
     if (!keep || !existsSync(join(dir, 'data'))) populate(join(dir, 'data'), lifts);
+    const built = (performance.now() - g0) / 1000;
     const tariffPath = join(dir, 'tariff.json');
     writeFileSync(tariffPath, JSON.stringify(tariffInput));
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        fileURLToPath(import.meta.url),
-        '--child',
-        join(dir, 'data'),
-        tariffPath,
-        join(dir, 'out'),
-      ],
-      {
-        encoding: 'utf8',
-        maxBuffer: 1 << 20,
-      },
-    );
-    const r = JSON.parse(out.trim().split('\n').pop()!);
-    console.log(
-      `${String(lifts).padStart(10)} lifts: run + export ${r.seconds.toFixed(2)} s (read+classify ${r.phases.load.toFixed(2)}, price ${r.phases.compute.toFixed(2)}, write ${r.phases.write.toFixed(2)}; CPU ${r.cpuSeconds.toFixed(2)} s, ${process.env.BENCH_THREADS === '2' ? 'two threads' : 'one thread and V8 helpers'}), peak RSS ${r.rssMb.toFixed(0)} MB, ${r.lines} lines, ${r.billed} billed, ${r.excluded} for review (store built in ${((performance.now() - g0) / 1000 - r.seconds).toFixed(0)} s)` +
-        (lifts === 1_000_000
-          ? `  [targets ≤ 3 s, ≤ 500 MB: ${r.seconds <= 3 ? 'met' : 'MISSED'}, ${r.rssMb <= 500 ? 'met' : 'MISSED'}]`
-          : ''),
-    );
+    const results: ChildResult[] = [];
+    for (let run = 0; run < runsFor(lifts); run++) {
+      const out = execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          fileURLToPath(import.meta.url),
+          '--child',
+          join(dir, 'data'),
+          tariffPath,
+          join(dir, 'out'),
+        ],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 20,
+        },
+      );
+      const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
+      results.push(r);
+      console.log(
+        `${String(lifts).padStart(10)} lifts: run + export ${r.seconds.toFixed(2)} s (read+classify ${r.phases.load.toFixed(2)}, price ${r.phases.compute.toFixed(2)}, write ${r.phases.write.toFixed(2)}; CPU ${r.cpuSeconds.toFixed(2)} s, ${process.env.BENCH_THREADS === '2' ? 'two threads' : 'one thread and V8 helpers'}), peak RSS ${r.rssMb.toFixed(0)} MB, ${r.lines} lines, ${r.billed} billed, ${r.excluded} for review${run === 0 ? ` (store built in ${built.toFixed(0)} s)` : ''}`,
+      );
+    }
+    const seconds = results.map((r) => r.seconds).sort((x, y) => x - y);
+    const median = seconds[Math.floor(seconds.length / 2)]!;
+    const rss = Math.max(...results.map((r) => r.rssMb));
+    if (results.length > 1 || lifts === 1_000_000) {
+      console.log(
+        `${String(lifts).padStart(10)} lifts: ${results.length} run(s), median ${median.toFixed(2)} s (${seconds[0]!.toFixed(2)}–${seconds.at(-1)!.toFixed(2)}), peak RSS at most ${rss.toFixed(0)} MB` +
+          (lifts === 1_000_000
+            ? `  [targets ≤ 3 s, ≤ 500 MB: ${median <= 3 ? 'met' : 'MISSED'}, ${rss <= 500 ? 'met' : 'MISSED'}]`
+            : ''),
+      );
+    }
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }
