@@ -128,7 +128,7 @@ export class LiftClassifier {
     this.classify(id, 0, ts, time, tagId, tagId === null ? -1 : this.tags.keyOf(tagId), netWeightG, flags);
   }
 
-  /** The key of a tag for {@link addCanonical} ({@link TagIndex.keyOf}). */
+  /** The key of a tag for {@link addCanonicalBytes} ({@link TagIndex.keyOf}). */
   tagKey(tagId: string): number {
     return this.tags.keyOf(tagId);
   }
@@ -136,23 +136,9 @@ export class LiftClassifier {
   /**
    * {@link addFields} from a start time already parsed, for a lift whose start was stored in
    * the canonical form `YYYY-MM-DDTHH:MM:SS.sssZ` (so its text is `toISOString()` of `time`,
-   * made only if the lift goes to review), and whose tag's {@link tagKey} is known (-1 when
-   * there is no tag).
-   */
-  addCanonical(
-    id: string,
-    time: number,
-    tagId: string | null,
-    tagKey: number,
-    netWeightG: number | null,
-    flags: readonly string[],
-  ): void {
-    this.classify(id, 0, null, time, tagId, tagKey, netWeightG, flags);
-  }
-
-  /**
-   * {@link addCanonical} for a lift whose id is the {@link ID_BYTES} plain bytes at
-   * `source[at…]` ({@link plainIdByte}): billed, it is kept as those bytes, never as a string.
+   * made only if the lift goes to review), whose tag's {@link tagKey} is known (-1 when there
+   * is no tag), and whose id is the {@link ID_BYTES} plain bytes at `source[at…]`
+   * ({@link plainIdByte}): billed, it is kept as those bytes, never as a string.
    */
   addCanonicalBytes(
     source: Buffer,
@@ -182,68 +168,54 @@ export class LiftClassifier {
   ): void {
     const { period } = this;
     const day = this.localDays.dayOf(text, time);
+    // The reason a lift is not billed, if any; the review item is made once, below.
+    let reason: ReviewItem['reason'] | null = null;
+    let detail = '';
+    let holding = -1;
     if (day < this.periodFrom || day >= this.periodTo) {
-      this.reviewed(
-        idText(id, idAt),
-        text ?? isoText(time),
-        tagId,
-        'outside-period',
-        `local day ${dayString(day)} is outside ${period.from}…${period.to}`,
-      );
+      reason = 'outside-period';
+      detail = `local day ${dayString(day)} is outside ${period.from}…${period.to}`;
+    } else {
+      this.liftsInPeriod++;
+      const flag = flags.length ? REFUSING_FLAGS.find((f) => flags.includes(f)) : undefined;
+      if (flag) {
+        reason = flag;
+        detail = `flagged ${flag} by the truck`;
+      } else if (tagId === null || flags.includes('no-tag')) {
+        reason = 'no-tag';
+        detail = 'no tag was read';
+      } else if (netWeightG === null) {
+        reason = 'unstable';
+        detail = 'no net weight';
+      } else if (netWeightG < 0) {
+        reason = 'negative-net';
+        detail = `net weight ${netWeightG} g`;
+      } else {
+        holding = this.tags.indexOnKey(tagKey, day);
+        if (holding < 0 && tagKey >= 0) {
+          reason = 'no-holder';
+          detail = `tag ${tagId} held by nobody on ${dayString(day)}`;
+        } else if (holding < 0) {
+          reason = 'unknown-tag';
+          detail = `tag ${tagId} is not registered`;
+        } else {
+          const holder = this.holderAt[holding]!;
+          if (day < holder.presentFrom || day >= holder.presentTo) {
+            reason = 'vacant';
+            detail = `account ${holder.accountId} did not occupy the premises on ${dayString(day)}`;
+          }
+        }
+      }
+    }
+    if (reason !== null) {
+      this.reviewed(idText(id, idAt), text ?? isoText(time), tagId, reason, detail);
       return;
     }
-    this.liftsInPeriod++;
-    const flag = flags.length ? REFUSING_FLAGS.find((f) => flags.includes(f)) : undefined;
-    if (flag) {
-      this.reviewed(idText(id, idAt), text ?? isoText(time), tagId, flag, `flagged ${flag} by the truck`);
-    } else if (tagId === null || flags.includes('no-tag')) {
-      this.reviewed(idText(id, idAt), text ?? isoText(time), tagId, 'no-tag', 'no tag was read');
-    } else if (netWeightG === null) {
-      this.reviewed(idText(id, idAt), text ?? isoText(time), tagId, 'unstable', 'no net weight');
-    } else if (netWeightG < 0) {
-      this.reviewed(
-        idText(id, idAt),
-        text ?? isoText(time),
-        tagId,
-        'negative-net',
-        `net weight ${netWeightG} g`,
-      );
-    } else {
-      const holding = this.tags.indexOnKey(tagKey, day);
-      if (holding < 0) {
-        if (tagKey >= 0) {
-          this.reviewed(
-            idText(id, idAt),
-            text ?? isoText(time),
-            tagId,
-            'no-holder',
-            `tag ${tagId} held by nobody on ${dayString(day)}`,
-          );
-        } else
-          this.reviewed(
-            idText(id, idAt),
-            text ?? isoText(time),
-            tagId,
-            'unknown-tag',
-            `tag ${tagId} is not registered`,
-          );
-        return;
-      }
-      const holder = this.holderAt[holding]!;
-      if (day < holder.presentFrom || day >= holder.presentTo) {
-        this.reviewed(
-          idText(id, idAt),
-          text ?? isoText(time),
-          tagId,
-          'vacant',
-          `account ${holder.accountId} did not occupy the premises on ${dayString(day)}`,
-        );
-        return;
-      }
-      const belowMinimum = flags.length > 0 && flags.includes('below-minimum');
-      if (typeof id === 'string') this.billed.push(id, time, day, netWeightG, belowMinimum, holding);
-      else this.billed.pushBytes(id, idAt, time, day, netWeightG, belowMinimum, holding);
-    }
+    // Billed: a tag, a holder present that day and a net weight ≥ 0 (checked above).
+    const net = netWeightG!;
+    const belowMinimum = flags.length > 0 && flags.includes('below-minimum');
+    if (typeof id === 'string') this.billed.push(id, time, day, net, belowMinimum, holding);
+    else this.billed.pushBytes(id, idAt, time, day, net, belowMinimum, holding);
   }
 
   private reviewed(

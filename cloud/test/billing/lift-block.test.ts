@@ -27,7 +27,6 @@ function record(id: string, ts: string, tag: string | null, net: number | null, 
 function recording(seen: unknown[]): LiftClassifier {
   return {
     tagKey: (tag: string) => tag.length,
-    addCanonical: (...args: unknown[]) => seen.push(args),
     addCanonicalBytes: (source: Buffer, at: number, ...args: unknown[]) =>
       seen.push([source.toString('latin1', at, at + 36), ...args]),
   } as unknown as LiftClassifier;
