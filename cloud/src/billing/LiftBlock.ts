@@ -1,3 +1,12 @@
+import {
+  BLOCK_FLAGS,
+  BLOCK_HEADER,
+  BLOCK_MAGIC,
+  BLOCK_RECORD,
+  blockColumns,
+  NO_NET,
+  NO_TAG_NO,
+} from '../store/LiftBlocks.js';
 import { canonicalUtcMillis } from './BillingPeriod.js';
 import type { LiftClassifier } from './LiftClassifier.js';
 import { ID_BYTES, plainIdByte } from './LiftIds.js';
@@ -305,5 +314,94 @@ export class InternedTexts {
       this.slots[slot] = entry;
       this.slotHashes[slot] = slotHashes[i]!;
     }
+  }
+}
+
+/** The flag list of each flag byte of a sealed block (bit i: {@link BLOCK_FLAGS}[i]). */
+const FLAG_LISTS: readonly (readonly string[])[] = Array.from(
+  { length: 1 << BLOCK_FLAGS.length },
+  (_, bits) => (bits === 0 ? NO_FLAGS : Object.freeze(BLOCK_FLAGS.filter((_, i) => (bits & (1 << i)) !== 0))),
+);
+
+/**
+ * Reads sealed blocks of lifts ({@link LiftBlockSealer}): a block's columns are read in place
+ * (typed arrays over the value SQLite returned), and each tag number is resolved once to its
+ * key in the classifier fed. No string is made per lift: the ids are handed over as bytes.
+ */
+export class SealedBlockReader {
+  /** Lifts in the block read last (in the period or not). */
+  lastLength = 0;
+  /** Tag ids by number, from `lift_block_tags`. */
+  private readonly texts: string[] = [];
+  /** Per tag number, its key in the classifier fed last (-2: not looked up yet). */
+  private keys: Int32Array;
+  private keysOf: LiftClassifier | null = null;
+  /** An 8-byte aligned copy of a body whose bytes SQLite gave unaligned. */
+  private aligned = Buffer.alloc(0);
+
+  constructor(tags: Iterable<[number, string]>) {
+    for (const [no, id] of tags) this.texts[no] = id;
+    this.keys = new Int32Array(this.texts.length).fill(-2);
+  }
+
+  /**
+   * Feeds the lifts of a block that start in `[fromMs, toMs)`; returns how many. -1, feeding
+   * nothing, when the body is not a sealed block this reader can read whole (not the format,
+   * or a tag number it was not given): the caller then reads those lifts from the table.
+   */
+  feed(body: Buffer, classifier: LiftClassifier, fromMs: number, toMs: number): number {
+    if (body.length < BLOCK_HEADER || body.readUInt32LE(0) !== BLOCK_MAGIC) return -1;
+    const n = body.readUInt32LE(4);
+    if (body.length !== BLOCK_HEADER + BLOCK_RECORD * n) return -1;
+    let src = body;
+    if (body.byteOffset % 8 !== 0) {
+      if (this.aligned.length < body.length) this.aligned = Buffer.allocUnsafeSlow(body.length);
+      body.copy(this.aligned);
+      src = this.aligned;
+    }
+    const at = blockColumns(n);
+    const times = new Float64Array(src.buffer, src.byteOffset + at.times, n);
+    const nets = new Int32Array(src.buffer, src.byteOffset + at.nets, n);
+    const tags = new Uint32Array(src.buffer, src.byteOffset + at.tags, n);
+    const texts = this.texts;
+    for (let i = 0; i < n; i++) {
+      const no = tags[i]!;
+      if (no !== NO_TAG_NO && texts[no] === undefined) return -1;
+      if (src[at.flags + i]! >= FLAG_LISTS.length) return -1;
+    }
+    if (this.keysOf !== classifier) {
+      this.keys.fill(-2);
+      this.keysOf = classifier;
+    }
+    const keys = this.keys;
+    let fed = 0;
+    for (let i = 0; i < n; i++) {
+      const time = times[i]!;
+      if (!(time >= fromMs && time < toMs)) continue;
+      const no = tags[i]!;
+      let tag: string | null = null;
+      let key = -1;
+      if (no !== NO_TAG_NO) {
+        tag = texts[no]!;
+        key = keys[no]!;
+        if (key === -2) {
+          key = classifier.tagKey(tag);
+          keys[no] = key;
+        }
+      }
+      const net = nets[i]!;
+      classifier.addCanonicalBytes(
+        src,
+        at.ids + ID_BYTES * i,
+        time,
+        tag,
+        key,
+        net === NO_NET ? null : net,
+        FLAG_LISTS[src[at.flags + i]!]!,
+      );
+      fed++;
+    }
+    this.lastLength = n;
+    return fed;
   }
 }

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { BillingPeriod } from './BillingPeriod.js';
 import type { BillingRegistry } from './BillingRegistry.js';
-import { LIFT_RECORD_SQL, LiftBlock, NO_FLAGS } from './LiftBlock.js';
+import { BLOCK_ROWS } from '../store/LiftBlocks.js';
+import { LIFT_RECORD_SQL, LiftBlock, NO_FLAGS, SealedBlockReader } from './LiftBlock.js';
 import type { LiftClassifier } from './LiftClassifier.js';
 
 /** UTC instant (ISO) at which a local day starts in a time zone. */
@@ -98,14 +99,24 @@ export function loadBillingRegistry(
 
 /** Where a period's lifts are in the store. */
 export interface PeriodLiftRange {
-  /** UTC bounds of the period's local days, half-open. */
+  /** UTC bounds of the period's local days, half-open, and the same in ms since the epoch. */
   from: string;
   to: string;
-  /** Lifts of the period, and the rowids they lie between (inclusive; 0 when none). */
+  fromMs: number;
+  toMs: number;
+  /**
+   * Lifts to read, at most: those of the sealed blocks below (some may start outside the
+   * period) and the period's lifts in the rest of the table.
+   */
   count: number;
+  /** The rowids the lifts to read lie between (inclusive; 0 when none). */
   firstRowid: number;
   lastRowid: number;
-  /** Read by a table scan rather than through the `started_at` index. */
+  /** The sealed blocks ({@link LiftBlockSealer}) that may hold lifts of the period, in order. */
+  sealed: number[];
+  /** Rowid ranges `[from, to)` outside sealed blocks that may hold lifts of the period, in order. */
+  unsealed: [number, number][];
+  /** The unsealed ranges are read by a table scan rather than through the `started_at` index. */
   scan: boolean;
 }
 
@@ -115,10 +126,21 @@ export function storedLiftRowids(db: Database.Database): number {
 }
 
 /**
- * Counts a period's lifts (through the `started_at` index, which holds the rowids, so no table
- * row is read). A period that holds a large part of the table is then read by a table scan:
- * walking the index costs a random table read per lift (three times slower at a million lifts
- * stored out of time order, as outbox backlogs and late trucks store them).
+ * Rowids outside sealed blocks up to which they are read by a table scan without counting
+ * the period's lifts in them first (the tail of the table the writer has not sealed yet).
+ */
+const UNSEALED_SCAN_ROWS = 8 * BLOCK_ROWS;
+
+/**
+ * Plans the reading of a period's lifts. The sealed blocks whose starts overlap the period are
+ * read whole (their bounds come from `lift_blocks`, no lift is touched); the rest of the table
+ * (its tail, blocks a change unsealed) by the rowid ranges between them. When that rest is
+ * large (a store migrated with lifts in it, whose blocks the writer has not sealed yet), the
+ * period's lifts are counted first (through the `started_at` index, which holds the rowids,
+ * so no table row is read): a period that holds a large part of the table is then read by a
+ * table scan, a small one through the index (walking the index costs a random table read per
+ * lift, three times slower at a million lifts stored out of time order, as outbox backlogs
+ * and late trucks store them).
  */
 export function periodLiftRange(
   db: Database.Database,
@@ -127,26 +149,68 @@ export function periodLiftRange(
 ): PeriodLiftRange {
   const from = zonedDayStartUtc(period.from, timeZone);
   const to = zonedDayStartUtc(period.to, timeZone);
-  const r = db
-    .prepare(
-      'SELECT count(*) AS n, min(rowid) AS lo, max(rowid) AS hi FROM lifts WHERE started_at >= ? AND started_at < ?',
-    )
-    .get(from, to) as { n: number; lo: number | null; hi: number | null };
+  const fromMs = Date.parse(from);
+  const toMs = Date.parse(to);
   const stored = storedLiftRowids(db);
-  return { from, to, count: r.n, firstRowid: r.lo ?? 0, lastRowid: r.hi ?? 0, scan: r.n > stored / 8 };
+  const blocks = db
+    .prepare(
+      'SELECT block, lifts, first_started_ms, last_started_ms FROM lift_blocks WHERE body IS NOT NULL ORDER BY block',
+    )
+    .raw(true)
+    .all() as [number, number, number | null, number | null][];
+  const sealed: number[] = [];
+  let count = 0;
+  let unsealed: [number, number][] = [];
+  let next = 1;
+  for (const [block, lifts, first, last] of blocks) {
+    const start = block * BLOCK_ROWS;
+    if (start > next) unsealed.push([next, start]);
+    next = Math.max(next, start + BLOCK_ROWS);
+    if (lifts > 0 && first !== null && last !== null && last >= fromMs && first < toMs) {
+      sealed.push(block);
+      count += lifts;
+    }
+  }
+  if (stored + 1 > next) unsealed.push([next, stored + 1]);
+  const unsealedRows = unsealed.reduce((sum, [a, b]) => sum + b - a, 0);
+  let scan = true;
+  if (unsealedRows <= UNSEALED_SCAN_ROWS) count += unsealedRows;
+  else {
+    const r = db
+      .prepare(
+        'SELECT count(*) AS n, min(rowid) AS lo, max(rowid) AS hi FROM lifts WHERE started_at >= ? AND started_at < ?',
+      )
+      .get(from, to) as { n: number; lo: number | null; hi: number | null };
+    // Counted over the whole table: at most that many lie outside the sealed blocks.
+    count += r.n;
+    scan = r.n > stored / 8;
+    unsealed =
+      r.lo === null || r.hi === null
+        ? []
+        : unsealed
+            .map(([a, b]): [number, number] => [Math.max(a, r.lo!), Math.min(b, r.hi! + 1)])
+            .filter(([a, b]) => a < b);
+  }
+  const starts = [...sealed.map((b) => b * BLOCK_ROWS), ...unsealed.map(([a]) => a)];
+  const ends = [...sealed.map((b) => (b + 1) * BLOCK_ROWS), ...unsealed.map(([, b]) => b)];
+  const firstRowid = starts.length > 0 ? Math.max(1, Math.min(...starts)) : 0;
+  const lastRowid = ends.length > 0 ? Math.min(stored, Math.max(...ends) - 1) : 0;
+  return { from, to, fromMs, toMs, count, firstRowid, lastRowid, sealed, unsealed, scan };
 }
-
-/** Lifts per block read by a table scan ({@link LiftBlock}). */
-const BLOCK_ROWS = 8192;
 
 /**
  * Feeds a period's lifts to a classifier: those whose start (bin hooked) falls on a local day
- * of the period, optionally only those with a rowid in [rowids.from, rowids.to) (a thread's
- * share). No object per lift: a period holds up to millions. A table scan reads them in
- * blocks of {@link BLOCK_ROWS} rowids, each one SQL row ({@link LiftBlock}); a block of
- * unexpected shape, and a read through the index, go row by row. The store keeps one row per
- * `event_id` (its primary key), so the lifts are unique by id. `progress` hears every 50,000
- * lifts. Returns how many lifts were read, and how many of them row by row.
+ * of the period, optionally only those of a thread's share of the rowids: the sealed blocks
+ * that start in `[rowids.from, rowids.to)` and the unsealed rowids in it. No object per lift:
+ * a period holds up to millions.
+ *
+ * A sealed block is one value ({@link SealedBlockReader}). The rest of the table is read by a
+ * scan in blocks of {@link BLOCK_ROWS} rowids, each one SQL row ({@link LiftBlock}), or
+ * through the index ({@link PeriodLiftRange.scan}). A block of unexpected shape, a sealed
+ * block a change unsealed since the plan, and a read through the index go row by row. The
+ * store keeps one row per `event_id` (its primary key), so the lifts are unique by id.
+ * `progress` hears every 50,000 lifts read. Returns how many lifts of the period were read,
+ * and how many of them row by row.
  */
 export function classifyStoredLifts(
   db: Database.Database,
@@ -157,26 +221,71 @@ export function classifyStoredLifts(
 ): { lifts: number; rowByRow: number } {
   const columns = 'SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts';
   const inPeriod = 'started_at >= ? AND started_at < ?';
+  const share = rowids ?? { from: 0, to: Number.POSITIVE_INFINITY };
   let n = 0;
+  let read = 0;
   let rowByRow = 0;
   let reported = 0;
-  const counted = (more: number) => {
-    n += more;
-    if (progress && n - reported >= 50_000) {
-      reported = n - (n % 50_000);
+  const counted = (lifts: number, touched: number) => {
+    n += lifts;
+    read += touched;
+    if (progress && read - reported >= 50_000) {
+      reported = read - (read % 50_000);
       progress('load', reported, range.count);
     }
   };
-  if (!range.scan) {
-    const stmt = db
-      .prepare(`${columns} WHERE ${inPeriod} ${rowids ? 'AND rowid >= ? AND rowid < ?' : ''}`)
-      .raw(true);
-    const params = rowids ? [range.from, range.to, rowids.from, rowids.to] : [range.from, range.to];
-    for (const row of stmt.iterate(...params) as Iterable<StoredLiftRow>) {
+  const rowStmt = db
+    .prepare(`${columns} NOT INDEXED WHERE ${inPeriod} AND rowid >= ? AND rowid < ?`)
+    .raw(true);
+  const byRows = (a: number, b: number): number => {
+    let k = 0;
+    for (const row of rowStmt.iterate(range.from, range.to, a, b) as Iterable<StoredLiftRow>) {
       addRow(classifier, row);
-      counted(1);
+      k++;
     }
-    return { lifts: n, rowByRow: n };
+    rowByRow += k;
+    return k;
+  };
+  // Room for every lift of the share at once: no column grows by copying along the way.
+  const span = Math.max(0, Math.min(share.to, range.lastRowid + 1) - Math.max(share.from, range.firstRowid));
+  classifier.billed.reserve(classifier.billed.length + Math.min(range.count, span));
+
+  // A sealed block belongs to the share holding its first rowid (block 0's is 1).
+  const mine = range.sealed.filter((b) => {
+    const first = Math.max(1, b * BLOCK_ROWS);
+    return first >= share.from && first < share.to;
+  });
+  if (mine.length > 0) {
+    const reader = new SealedBlockReader(
+      db.prepare('SELECT tag_no, tag_id FROM lift_block_tags').raw(true).iterate() as Iterable<
+        [number, string]
+      >,
+    );
+    const bodyStmt = db.prepare('SELECT body FROM lift_blocks WHERE block = ?').pluck();
+    for (const block of mine) {
+      const body = bodyStmt.get(block) as Buffer | null | undefined;
+      const fed = body ? reader.feed(body, classifier, range.fromMs, range.toMs) : -1;
+      if (fed >= 0) counted(fed, reader.lastLength);
+      else {
+        const k = byRows(block * BLOCK_ROWS, (block + 1) * BLOCK_ROWS);
+        counted(k, k);
+      }
+    }
+  }
+
+  const ranges = range.unsealed
+    .map(([a, b]): [number, number] => [Math.max(a, share.from), Math.min(b, share.to)])
+    .filter(([a, b]) => a < b);
+  if (!range.scan) {
+    const stmt = db.prepare(`${columns} WHERE ${inPeriod} AND rowid >= ? AND rowid < ?`).raw(true);
+    for (const [a, b] of ranges) {
+      for (const row of stmt.iterate(range.from, range.to, a, b) as Iterable<StoredLiftRow>) {
+        addRow(classifier, row);
+        rowByRow++;
+        counted(1, 1);
+      }
+    }
+    return { lifts: n, rowByRow };
   }
   const blockStmt = db
     .prepare(
@@ -184,26 +293,20 @@ export function classifyStoredLifts(
        WHERE ${inPeriod} AND rowid >= ? AND rowid < ?`,
     )
     .raw(true);
-  const rowStmt = db
-    .prepare(`${columns} NOT INDEXED WHERE ${inPeriod} AND rowid >= ? AND rowid < ?`)
-    .raw(true);
   const block = new LiftBlock(BLOCK_ROWS);
-  const first = rowids ? rowids.from : range.firstRowid;
-  const end = rowids ? rowids.to : range.lastRowid + 1;
-  // Room for every lift of the range at once: no column grows by copying along the way.
-  classifier.billed.reserve(classifier.billed.length + Math.min(range.count, end - first));
-  for (let a = first; a < end; a += BLOCK_ROWS) {
-    const b = Math.min(end, a + BLOCK_ROWS);
-    const [count, bytes] = blockStmt.get(range.from, range.to, a, b) as [number, Buffer | null];
-    if (count === 0 || bytes === null) continue;
-    if (block.parse(bytes, count)) block.feed(classifier);
-    else {
-      for (const row of rowStmt.iterate(range.from, range.to, a, b) as Iterable<StoredLiftRow>) {
-        addRow(classifier, row);
+  for (const [first, end] of ranges) {
+    for (let a = first; a < end; a += BLOCK_ROWS) {
+      const b = Math.min(end, a + BLOCK_ROWS);
+      const [count, bytes] = blockStmt.get(range.from, range.to, a, b) as [number, Buffer | null];
+      if (count === 0 || bytes === null) continue;
+      if (block.parse(bytes, count)) {
+        block.feed(classifier);
+        counted(count, count);
+      } else {
+        const k = byRows(a, b);
+        counted(k, k);
       }
-      rowByRow += count;
     }
-    counted(count);
   }
   return { lifts: n, rowByRow };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { CloudError, CloudErrorCode } from '../errors.js';
+import { LiftBlockSealer, SEAL_PER_BATCH } from './LiftBlocks.js';
 import { MessageWriter, type StoreCounter } from './MessageWriter.js';
 import { migrate, SCHEMA_VERSION } from './migrate.js';
 import type { WriteOutcome, WriteRecord } from './records.js';
@@ -54,6 +55,7 @@ export class Store {
   /** Dead letters kept before the oldest are evicted. */
   readonly deadLetterLimit: number;
   readonly #writer: MessageWriter;
+  readonly #sealer: LiftBlockSealer;
   readonly #log: pino.Logger;
   readonly #isKnownTruck: Database.Statement;
   readonly #isKnownGateway: Database.Statement;
@@ -71,6 +73,7 @@ export class Store {
     this.synchronous = options.synchronous ?? 'full';
     this.deadLetterLimit = options.deadLetterLimit ?? 100_000;
     this.#writer = new MessageWriter(db, this.deadLetterLimit);
+    this.#sealer = new LiftBlockSealer(db);
     this.reads = new StoreReads(db);
     this.#isKnownTruck = db.prepare('SELECT 1 FROM trucks WHERE truck_id = ?').pluck();
     this.#isKnownGateway = db.prepare('SELECT 1 FROM gateways WHERE gateway_id = ?').pluck();
@@ -81,7 +84,10 @@ export class Store {
       .pluck();
     this.#makeAndWrite = db.transaction((make: () => readonly WriteRecord[]) => {
       const records = make();
-      return { records, outcomes: records.map((r) => this.#writer.write(r)) };
+      const outcomes = records.map((r) => this.#writer.write(r));
+      // Blocks of lifts the table has moved past are sealed for billing (LiftBlocks.ts).
+      this.#sealer.seal(SEAL_PER_BATCH);
+      return { records, outcomes };
     });
   }
 
@@ -143,6 +149,8 @@ export class Store {
       // waits for the other writer instead.
       return this.#makeAndWrite.immediate(make);
     } catch (e) {
+      // Tag numbers the sealer took in the rolled-back transaction are no longer stored.
+      this.#sealer.forget();
       throw new CloudError(CloudErrorCode.StoreWrite, `${what} failed: ${(e as Error).message}`, {
         cause: e,
       });
@@ -158,6 +166,20 @@ export class Store {
   /** True when a bin with this canonical tag id is valid at `at` (UTC ISO time). */
   isRegisteredTag(tagId: string, at: string): boolean {
     return this.#binValidAt.get(tagId, at, at) !== undefined;
+  }
+
+  /**
+   * Seals every complete block of lifts not sealed yet, in one transaction (the writer seals
+   * {@link SEAL_PER_BATCH} per batch; a store built or migrated with many lifts catches up here
+   * at once). Returns how many blocks were sealed.
+   */
+  sealLiftBlocks(): number {
+    try {
+      return this.db.transaction(() => this.#sealer.seal()).immediate();
+    } catch (e) {
+      this.#sealer.forget();
+      throw e;
+    }
   }
 
   /** Deletes what the retention policy says has expired, in chunks; returns rows per table. */

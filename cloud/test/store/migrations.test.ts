@@ -49,6 +49,8 @@ describe('store migrations', () => {
         'gateway_health',
         'gateways',
         'households',
+        'lift_block_tags',
+        'lift_blocks',
         'lifts',
         'sighting_batches',
         'store_counters',

@@ -6,6 +6,7 @@ import { liftPageIndexesMigration } from './005-lift-page-indexes.js';
 import { beaconFleetMigration } from './006-beacon-fleet.js';
 import { beaconTelemetryIndexesMigration } from './007-beacon-telemetry-indexes.js';
 import { liftLedgerMigration } from './008-lift-ledger.js';
+import { liftBlocksMigration } from './009-lift-blocks.js';
 import type { Migration } from './Migration.js';
 
 export type { Migration } from './Migration.js';
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   beaconFleetMigration,
   beaconTelemetryIndexesMigration,
   liftLedgerMigration,
+  liftBlocksMigration,
 ];
