@@ -139,6 +139,21 @@ export class TagIndex {
     return this.keys.get(tagId) ?? -1;
   }
 
+  /** How many tags were ever registered: keys are 0 … size − 1. */
+  get size(): number {
+    return this.start.length - 1;
+  }
+
+  /** The holdings of a key: indexes in `bins`. */
+  holdingsOf(key: number): Int32Array {
+    return this.holdings.subarray(this.start[key]!, this.start[key + 1]!);
+  }
+
+  /** The day numbers of a holding, half-open (`to` is +∞ while it lasts). */
+  daysOf(i: number): { from: number; to: number } {
+    return { from: this.from[i]!, to: this.to[i]! };
+  }
+
   /** Whether the tag was ever registered. */
   known(tagId: string): boolean {
     return this.keys.has(tagId);
