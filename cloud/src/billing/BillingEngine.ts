@@ -24,6 +24,7 @@ import {
   splitCents,
 } from './ChargeLine.js';
 import { type Holder, LiftClassifier, reviewItem } from './LiftClassifier.js';
+import { flatText } from './flatText.js';
 import { LiftIds, RowArena, type RowList } from './LiftIds.js';
 import {
   type PlanName,
@@ -162,7 +163,18 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
           lines.push(
             chargeLine(base, {
               product: 'fixed',
-              subArticle: `bin ${h.binId} ${h.volumeL} L, ${versionLabel(seg.version)}, ${from}…${end}`,
+              subArticle: flatText(
+                'bin ',
+                h.binId,
+                ' ',
+                h.volumeL,
+                ' L, ',
+                versionLabel(seg.version),
+                ', ',
+                from,
+                '…',
+                end,
+              ),
               quantity: String(days),
               unit: 'day',
               unitPriceCents: `${fixed}/${yearDays}`,
@@ -182,7 +194,7 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
         lines.push(
           chargeLine(base, {
             product: 'lifts',
-            subArticle: `bin ${h.binId} ${h.volumeL} L, included (${included})`,
+            subArticle: flatText('bin ', h.binId, ' ', h.volumeL, ' L, included (', included, ')'),
             quantity: String(inc.length),
             unit: 'lift',
             unitPriceCents: '0',
@@ -209,7 +221,7 @@ export function priceClassified(setting: BillingSetting, classifier: LiftClassif
         lines.push(
           chargeLine(base, {
             product: 'lifts',
-            subArticle: `bin ${h.binId} ${h.volumeL} L, extra, ${versionLabel(v)}`,
+            subArticle: flatText('bin ', h.binId, ' ', h.volumeL, ' L, extra, ', versionLabel(v)),
             quantity: String(ids.length),
             unit: 'lift',
             unitPriceCents: String(price),
@@ -426,7 +438,7 @@ function weightLines(
       lines.push(
         chargeLine(base, {
           product: 'weight',
-          subArticle: `${versionLabel(v)}, tier ${t.fromKg}${next ? `–${next.fromKg}` : '+'} kg`,
+          subArticle: flatText(versionLabel(v), ', tier ', t.fromKg, next ? `–${next.fromKg}` : '+', ' kg'),
           quantity: kgText(grams),
           unit: 'kg',
           unitPriceCents: centsText(t.centsPerKg),
@@ -487,7 +499,7 @@ function splitCollective(
           {
             accountId: r.a.id,
             accountName: r.a.name,
-            share: `share ${r.days}/${capacity} dwelling-days of building ${b.id}`,
+            share: flatText('share ', r.days, '/', capacity, ' dwelling-days of building ', b.id),
           },
           withAmount(line, parts[i]!),
         ),
@@ -498,7 +510,7 @@ function splitCollective(
         {
           accountId: line.accountId,
           accountName: line.accountName,
-          share: `vacancy ${vacancy}/${capacity} dwelling-days of building ${b.id}`,
+          share: flatText('vacancy ', vacancy, '/', capacity, ' dwelling-days of building ', b.id),
         },
         withAmount(line, parts[residents.length]!),
       ),

@@ -10,6 +10,7 @@ import {
 } from './BillingPeriod.js';
 import { type BillingRegistry, type BinHolding, TagIndex } from './BillingRegistry.js';
 import type { ReviewItem } from './ChargeLine.js';
+import { flatText } from './flatText.js';
 import { ID_BYTES } from './LiftIds.js';
 import type { PlanName } from './TariffPlan.js';
 
@@ -204,13 +205,13 @@ export class LiftClassifier {
     let holding = -1;
     if (day < this.periodFrom || day >= this.periodTo) {
       reason = 'outside-period';
-      detail = `local day ${dayString(day)} is outside ${period.from}…${period.to}`;
+      detail = flatText('local day ', dayString(day), ' is outside ', period.from, '…', period.to);
     } else {
       this.liftsInPeriod++;
       const flag = flags.length ? REFUSING_FLAGS.find((f) => flags.includes(f)) : undefined;
       if (flag) {
         reason = flag;
-        detail = `flagged ${flag} by the truck`;
+        detail = flatText('flagged ', flag, ' by the truck');
       } else if (tagId === null || flags.includes('no-tag')) {
         reason = 'no-tag';
         detail = 'no tag was read';
@@ -219,7 +220,7 @@ export class LiftClassifier {
         detail = 'no net weight';
       } else if (netWeightG < 0) {
         reason = 'negative-net';
-        detail = `net weight ${netWeightG} g`;
+        detail = flatText('net weight ', netWeightG, ' g');
       } else {
         const facts = this.keyFacts;
         const at = tagKey * KEY_FACTS;
@@ -241,13 +242,18 @@ export class LiftClassifier {
         }
         if (holding < 0 && tagKey >= 0) {
           reason = 'no-holder';
-          detail = `tag ${tagId} held by nobody on ${dayString(day)}`;
+          detail = flatText('tag ', tagId, ' held by nobody on ', dayString(day));
         } else if (holding < 0) {
           reason = 'unknown-tag';
-          detail = `tag ${tagId} is not registered`;
+          detail = flatText('tag ', tagId, ' is not registered');
         } else if (day < presentFrom || day >= presentTo) {
           reason = 'vacant';
-          detail = `account ${this.holderAt[holding]!.accountId} did not occupy the premises on ${dayString(day)}`;
+          detail = flatText(
+            'account ',
+            this.holderAt[holding]!.accountId,
+            ' did not occupy the premises on ',
+            dayString(day),
+          );
         }
       }
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { contains } from './BillingPeriod.js';
+import { flatText } from './flatText.js';
 
 /** Bin volumes of EN 840, litres. A plan may price only these. */
 export const EN840_VOLUMES = [80, 120, 140, 240, 360, 660, 770, 1100] as const;
@@ -172,5 +173,5 @@ export function versionOn(versions: TariffVersion[], day: string): TariffVersion
 
 /** Label of a version for charge lines: `tariff 2026-01-01`. */
 export function versionLabel(v: TariffVersion): string {
-  return `tariff ${v.effectiveFrom}`;
+  return flatText('tariff ', v.effectiveFrom);
 }
