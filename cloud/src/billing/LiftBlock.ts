@@ -6,7 +6,7 @@ import {
   blockColumns,
   NO_NET,
   NO_TAG_NO,
-} from '../store/LiftBlocks.js';
+} from '../store/liftBlockFormat.js';
 import { canonicalUtcMillis } from './BillingPeriod.js';
 import type { LiftClassifier } from './LiftClassifier.js';
 import { ID_BYTES, plainIdByte } from './LiftIds.js';
@@ -27,6 +27,23 @@ const TS_LENGTH = 24;
  * breaks the shape anyway is read again row by row ({@link LiftBlock.parse} says so).
  */
 export const LIFT_RECORD_SQL = `printf('%s\u001f%s\u001f%s\u001f%s\u001f%s\u001e', event_id, started_at, ifnull(tag_id, char(127)), net_weight_g, flags)`;
+
+/**
+ * What {@link LiftBlock.feed} hands lifts to: a {@link LiftClassifier}, or the store's sealer
+ * of blocks. Each distinct tag's key is asked for once per sink.
+ */
+export interface LiftSink {
+  tagKey(tagId: string): number;
+  addCanonicalBytes(
+    source: Buffer,
+    at: number,
+    time: number,
+    tagId: string | null,
+    tagKey: number,
+    netWeightG: number | null,
+    flags: readonly string[],
+  ): void;
+}
 
 /** The flags of a lift without any (shared: most lifts have none). */
 export const NO_FLAGS: readonly string[] = Object.freeze([]);
@@ -57,7 +74,7 @@ export class LiftBlock {
   private readonly tagEntries: Int32Array;
   /** Per tag entry, its key in the classifier fed last (-2: not looked up yet). */
   private tagKeys = new Int32Array(1024).fill(-2);
-  private keysOf: { classifier: LiftClassifier; generation: number } | null = null;
+  private keysOf: { classifier: LiftSink; generation: number } | null = null;
   private flagsGeneration = 0;
 
   constructor(capacity: number) {
@@ -181,8 +198,8 @@ export class LiftBlock {
     return list;
   }
 
-  /** Hands the parsed lifts to a classifier. */
-  feed(classifier: LiftClassifier): void {
+  /** Hands the parsed lifts to a classifier (or another sink: the sealer of blocks). */
+  feed(classifier: LiftSink): void {
     const generation = this.tagTexts.generation;
     if (this.keysOf?.classifier !== classifier || this.keysOf.generation !== generation) {
       this.tagKeys.fill(-2);

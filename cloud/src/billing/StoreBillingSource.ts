@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { BillingPeriod } from './BillingPeriod.js';
 import type { BillingRegistry } from './BillingRegistry.js';
-import { BLOCK_ROWS } from '../store/LiftBlocks.js';
+import { BLOCK_ROWS } from '../store/liftBlockFormat.js';
 import { LIFT_RECORD_SQL, LiftBlock, NO_FLAGS, SealedBlockReader } from './LiftBlock.js';
 import type { LiftClassifier } from './LiftClassifier.js';
 

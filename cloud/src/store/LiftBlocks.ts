@@ -1,75 +1,40 @@
-import { LiftFlag } from '@releve/shared';
+import type { LiftFlag } from '@releve/shared';
 import type Database from 'better-sqlite3';
+import { LIFT_RECORD_SQL, LiftBlock, type LiftSink } from '../billing/LiftBlock.js';
 import { ID_BYTES as ID_LENGTH, plainIdByte } from '../billing/LiftIds.js';
-
-/**
- * Sealed blocks of lifts (migration 9): what billing reads of the lifts of 8,192 consecutive
- * rowids, stored once as one binary value when the table has moved past them.
- *
- * Body, little-endian, for `n` lifts in rowid order (`8 + 53 n` bytes):
- *
- * | offset | content |
- * |---|---|
- * | 0 | `RLB1` (u32 {@link BLOCK_MAGIC}) |
- * | 4 | n (u32) |
- * | 8 | start of each lift, ms since the epoch (f64) |
- * | 8 + 8n | net weight in grams (i32; {@link NO_NET} when none) |
- * | 8 + 12n | tag number in `lift_block_tags` (u32; {@link NO_TAG_NO} when no tag) |
- * | 8 + 16n | id, 36 bytes of {@link plainIdByte} ASCII |
- * | 8 + 52n | flags (u8; bit i is {@link BLOCK_FLAGS}[i]) |
- *
- * A block is stored with a null body when one of its lifts does not fit: a start not stored
- * in the canonical `YYYY-MM-DDTHH:MM:SS.sssZ`, an id that is not 36 plain ASCII bytes, a net
- * weight outside the i32 range, a flag list that is not a JSON list of known flags.
- */
-export const BLOCK_ROWS = 8192;
-/** `rowid >> BLOCK_SHIFT` is a lift's block (the triggers of migration 9 use 13 too). */
-export const BLOCK_SHIFT = 13;
-export const BLOCK_MAGIC = 0x31424c52;
-export const BLOCK_HEADER = 8;
-/** Bytes per lift in a body. */
-export const BLOCK_RECORD = 53;
-export const NO_NET = -0x8000_0000;
-export const NO_TAG_NO = 0xffff_ffff;
-/** The flags a body holds, bit i for entry i. */
-export const BLOCK_FLAGS: readonly LiftFlag[] = LiftFlag.options;
-/** Complete blocks sealed at most per write batch: a store migrated with lifts in it catches up gradually. */
-export const SEAL_PER_BATCH = 2;
-
-/** Where each column of a body of `n` lifts starts. */
-export function blockColumns(n: number): {
-  times: number;
-  nets: number;
-  tags: number;
-  ids: number;
-  flags: number;
-} {
-  return {
-    times: BLOCK_HEADER,
-    nets: BLOCK_HEADER + 8 * n,
-    tags: BLOCK_HEADER + 12 * n,
-    ids: BLOCK_HEADER + 16 * n,
-    flags: BLOCK_HEADER + 52 * n,
-  };
-}
+import {
+  BLOCK_FLAGS,
+  BLOCK_HEADER,
+  BLOCK_MAGIC,
+  BLOCK_RECORD,
+  BLOCK_ROWS,
+  blockColumns,
+  NO_NET,
+  NO_TAG_NO,
+} from './liftBlockFormat.js';
 
 type LiftRow = [id: string, startedAt: string, tagId: string | null, netG: number | null, flags: string];
 
 /**
  * Seals the complete blocks of the `lifts` table, inside the caller's transaction (the store
- * calls {@link seal} at the end of each write batch). Tag numbers are cached between calls;
- * {@link forget} drops the cache when a transaction that may have added some rolled back.
+ * calls {@link seal} at the end of each write batch). A block is read as one value of
+ * {@link LIFT_RECORD_SQL} records ({@link LiftBlock}, about a fifth of the cost of reading its
+ * rows), or row by row when that value has an unexpected shape. Tag numbers are cached between
+ * calls; {@link forget} drops the cache when a transaction that may have added some rolled back.
  */
 export class LiftBlockSealer {
   readonly #maxRowid: Database.Statement;
   readonly #lastBlock: Database.Statement;
   readonly #sealedBelow: Database.Statement;
   readonly #blocksBelow: Database.Statement;
+  readonly #text: Database.Statement;
   readonly #rows: Database.Statement;
   readonly #insert: Database.Statement;
   readonly #tags: Database.Statement;
   readonly #addTag: Database.Statement;
+  readonly #block = new LiftBlock(BLOCK_ROWS);
   #tagNos: Map<string, number> | null = null;
+  #encoder: BlockEncoder | null = null;
   /** Flag lists (their JSON) already seen, with their bits (-1: not a list of known flags). */
   readonly #flagBits = new Map<string, number>([['[]', 0]]);
 
@@ -78,9 +43,14 @@ export class LiftBlockSealer {
     this.#lastBlock = db.prepare('SELECT max(block) FROM lift_blocks').pluck();
     this.#sealedBelow = db.prepare('SELECT count(*) FROM lift_blocks WHERE block < ?').pluck();
     this.#blocksBelow = db.prepare('SELECT block FROM lift_blocks WHERE block < ? ORDER BY block').pluck();
+    this.#text = db
+      .prepare(
+        `SELECT count(*), CAST(group_concat(${LIFT_RECORD_SQL}, '') AS BLOB) FROM lifts WHERE rowid >= ? AND rowid < ?`,
+      )
+      .raw(true);
     this.#rows = db
       .prepare(
-        'SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts WHERE rowid >= ? AND rowid < ? ORDER BY rowid',
+        'SELECT event_id, started_at, tag_id, net_weight_g, flags FROM lifts WHERE rowid >= ? AND rowid < ?',
       )
       .raw(true);
     this.#insert = db.prepare(
@@ -117,41 +87,31 @@ export class LiftBlockSealer {
   /** Drops the cached tag numbers (after a rollback that may have taken back new ones). */
   forget(): void {
     this.#tagNos = null;
+    // A new encoder: the block reader keeps tag numbers per encoder it fed.
+    this.#encoder = null;
   }
 
   /** Encodes block `block` from the table and stores it. */
   sealBlock(block: number): void {
-    const rows = this.#rows.all(block * BLOCK_ROWS, (block + 1) * BLOCK_ROWS) as LiftRow[];
-    const n = rows.length;
-    const body = Buffer.alloc(BLOCK_HEADER + BLOCK_RECORD * n);
-    const at = blockColumns(n);
-    const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-    view.setUint32(0, BLOCK_MAGIC, true);
-    view.setUint32(4, n, true);
-    let first = Number.POSITIVE_INFINITY;
-    let last = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const [id, startedAt, tagId, net, flags] = rows[i]!;
-      const time = Date.parse(startedAt);
-      const bits = this.flagBits(flags);
-      if (
-        !canonical(startedAt, time) ||
-        !plainId(id) ||
-        bits < 0 ||
-        (net !== null && !(Number.isInteger(net) && net > NO_NET && net <= 0x7fff_ffff))
-      ) {
-        this.#insert.run(block, n, null, null, null);
-        return;
-      }
-      if (time < first) first = time;
-      if (time > last) last = time;
-      view.setFloat64(at.times + 8 * i, time, true);
-      view.setInt32(at.nets + 4 * i, net ?? NO_NET, true);
-      view.setUint32(at.tags + 4 * i, tagId === null ? NO_TAG_NO : this.tagNo(tagId), true);
-      body[at.flags + i] = bits;
-      body.write(id, at.ids + ID_LENGTH * i, ID_LENGTH, 'latin1');
+    const from = block * BLOCK_ROWS;
+    const to = from + BLOCK_ROWS;
+    const encoder = (this.#encoder ??= new BlockEncoder(
+      (tagId) => this.tagNo(tagId),
+      (json) => this.flagBits(json),
+    ));
+    const [count, text] = this.#text.get(from, to) as [number, Buffer | null];
+    if (count > 0 && text !== null && this.#block.parse(text, count)) {
+      encoder.start(count);
+      this.#block.feed(encoder);
+    } else {
+      const rows = this.#rows.all(from, to) as LiftRow[];
+      encoder.start(rows.length);
+      for (const row of rows) encoder.addRow(...row);
     }
-    this.#insert.run(block, n, n > 0 ? first : null, n > 0 ? last : null, body);
+    const body = encoder.finish();
+    const n = encoder.length;
+    if (body === null) this.#insert.run(block, n, null, null, null);
+    else this.#insert.run(block, n, n > 0 ? encoder.first : null, n > 0 ? encoder.last : null, body);
   }
 
   #loadTags(): Map<string, number> {
@@ -194,6 +154,109 @@ export class LiftBlockSealer {
       if (this.#flagBits.size < 1024) this.#flagBits.set(json, bits);
     }
     return bits;
+  }
+}
+
+/**
+ * Writes one block's body, lift by lift: from a parsed block of records (as a
+ * {@link LiftSink}: ids copied as bytes, each tag's number asked for once) or from rows.
+ * {@link finish} gives null when a lift does not fit the binary form.
+ */
+class BlockEncoder implements LiftSink {
+  length = 0;
+  first = Number.POSITIVE_INFINITY;
+  last = Number.NEGATIVE_INFINITY;
+  private body = Buffer.alloc(BLOCK_HEADER);
+  private view = new DataView(this.body.buffer, this.body.byteOffset, this.body.byteLength);
+  private at = blockColumns(0);
+  private capacity = 0;
+  private odd = false;
+  /** Flag lists (of a parsed block, shared objects) with their bits. */
+  private readonly listBits = new Map<readonly string[], number>();
+
+  constructor(
+    private readonly tagNo: (tagId: string) => number,
+    private readonly flagBits: (json: string) => number,
+  ) {}
+
+  /** Starts a body for `count` lifts. */
+  start(count: number): void {
+    this.body = Buffer.alloc(BLOCK_HEADER + BLOCK_RECORD * count);
+    this.view = new DataView(this.body.buffer, this.body.byteOffset, this.body.byteLength);
+    this.view.setUint32(0, BLOCK_MAGIC, true);
+    this.view.setUint32(4, count, true);
+    this.at = blockColumns(count);
+    this.capacity = count;
+    this.length = 0;
+    this.first = Number.POSITIVE_INFINITY;
+    this.last = Number.NEGATIVE_INFINITY;
+    this.odd = false;
+  }
+
+  /** The body, or null when a lift did not fit. */
+  finish(): Buffer | null {
+    return this.odd || this.length !== this.capacity ? null : this.body;
+  }
+
+  tagKey(tagId: string): number {
+    return this.tagNo(tagId);
+  }
+
+  addCanonicalBytes(
+    source: Buffer,
+    at: number,
+    time: number,
+    _tagId: string | null,
+    tagKey: number,
+    netWeightG: number | null,
+    flags: readonly string[],
+  ): void {
+    let bits = flags.length === 0 ? 0 : this.listBits.get(flags);
+    if (bits === undefined) {
+      bits = this.flagBits(JSON.stringify(flags));
+      if (this.listBits.size < 1024) this.listBits.set(flags, bits);
+    }
+    const i = this.put(time, tagKey, netWeightG, bits);
+    if (i >= 0) source.copy(this.body, this.at.ids + ID_LENGTH * i, at, at + ID_LENGTH);
+  }
+
+  /** A lift as a row of the table gives it. */
+  addRow(
+    id: string,
+    startedAt: string,
+    tagId: string | null,
+    netWeightG: number | null,
+    flags: string,
+  ): void {
+    const time = Date.parse(startedAt);
+    if (!canonical(startedAt, time) || !plainId(id)) {
+      this.odd = true;
+      return;
+    }
+    const i = this.put(time, tagId === null ? -1 : this.tagNo(tagId), netWeightG, this.flagBits(flags));
+    if (i >= 0) this.body.write(id, this.at.ids + ID_LENGTH * i, ID_LENGTH, 'latin1');
+  }
+
+  /** Writes a lift's columns; its index, or -1 when it does not fit. */
+  private put(time: number, tagNo: number, net: number | null, bits: number): number {
+    if (
+      this.odd ||
+      this.length >= this.capacity ||
+      bits < 0 ||
+      (net !== null && !(Number.isInteger(net) && net > NO_NET && net <= 0x7fff_ffff))
+    ) {
+      this.odd = true;
+      return -1;
+    }
+    const i = this.length++;
+    if (time < this.first) this.first = time;
+    if (time > this.last) this.last = time;
+    const { view, at } = this;
+    view.setFloat64(at.times + 8 * i, time, true);
+    view.setInt32(at.nets + 4 * i, net ?? NO_NET, true);
+    view.setUint32(at.tags + 4 * i, tagNo < 0 ? NO_TAG_NO : tagNo, true);
+    this.body[at.flags + i] = bits;
+    return i;
   }
 }
 
