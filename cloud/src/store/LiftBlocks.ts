@@ -95,10 +95,13 @@ export class LiftBlockSealer {
   sealBlock(block: number): void {
     const from = block * BLOCK_ROWS;
     const to = from + BLOCK_ROWS;
-    const encoder = (this.#encoder ??= new BlockEncoder(
-      (tagId) => this.tagNo(tagId),
-      (json) => this.flagBits(json),
-    ));
+    if (this.#encoder === null) {
+      this.#encoder = new BlockEncoder(
+        (tagId) => this.tagNo(tagId),
+        (json) => this.flagBits(json),
+      );
+    }
+    const encoder = this.#encoder;
     const [count, text] = this.#text.get(from, to) as [number, Buffer | null];
     if (count > 0 && text !== null && this.#block.parse(text, count)) {
       encoder.start(count);
