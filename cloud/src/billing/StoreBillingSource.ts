@@ -191,10 +191,19 @@ export function periodLiftRange(
             .map(([a, b]): [number, number] => [Math.max(a, r.lo!), Math.min(b, r.hi! + 1)])
             .filter(([a, b]) => a < b);
   }
-  const starts = [...sealed.map((b) => b * BLOCK_ROWS), ...unsealed.map(([a]) => a)];
-  const ends = [...sealed.map((b) => (b + 1) * BLOCK_ROWS), ...unsealed.map(([, b]) => b)];
-  const firstRowid = starts.length > 0 ? Math.max(1, Math.min(...starts)) : 0;
-  const lastRowid = ends.length > 0 ? Math.min(stored, Math.max(...ends) - 1) : 0;
+  // Both lists are in rowid order: the first and last of each bound what is read.
+  const firstSealed = sealed[0];
+  const lastSealed = sealed.at(-1);
+  const first = Math.min(
+    firstSealed === undefined ? Number.POSITIVE_INFINITY : firstSealed * BLOCK_ROWS,
+    unsealed[0]?.[0] ?? Number.POSITIVE_INFINITY,
+  );
+  const end = Math.max(
+    lastSealed === undefined ? 0 : (lastSealed + 1) * BLOCK_ROWS,
+    unsealed.at(-1)?.[1] ?? 0,
+  );
+  const firstRowid = Number.isFinite(first) ? Math.max(1, first) : 0;
+  const lastRowid = end > 0 ? Math.min(stored, end - 1) : 0;
   return { from, to, fromMs, toMs, count, firstRowid, lastRowid, sealed, unsealed, scan };
 }
 
@@ -233,6 +242,11 @@ export function classifyStoredLifts(
       reported = read - (read % 50_000);
       progress('load', reported, range.count);
     }
+  };
+  // Everything planned is read: the bar ends full (the plan's count is an upper bound).
+  const done = () => {
+    if (progress && reported < range.count) progress('load', range.count, range.count);
+    return { lifts: n, rowByRow };
   };
   const rowStmt = db
     .prepare(`${columns} NOT INDEXED WHERE ${inPeriod} AND rowid >= ? AND rowid < ?`)
@@ -285,7 +299,7 @@ export function classifyStoredLifts(
         counted(1, 1);
       }
     }
-    return { lifts: n, rowByRow };
+    return done();
   }
   const blockStmt = db
     .prepare(
@@ -308,7 +322,7 @@ export function classifyStoredLifts(
       }
     }
   }
-  return { lifts: n, rowByRow };
+  return done();
 }
 
 type StoredLiftRow = [string, string, string | null, number | null, string];

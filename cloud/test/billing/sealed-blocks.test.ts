@@ -220,6 +220,16 @@ describe('sealed blocks of lifts', () => {
       ]),
     );
     expect(sealed.content).toEqual(rows.content);
+    // Progress ends full: everything planned was read (the plan's count is an upper bound).
+    const heard: [string, number, number][] = [];
+    classifyStoredLifts(
+      store.db,
+      new LiftClassifier(H1, TZ, loadBillingRegistry(store.db)),
+      range,
+      null,
+      (...p) => heard.push(p),
+    );
+    expect(heard).toEqual([['load', 30_000, 30_000]]);
 
     writeFileSync(join(dir, 'tariff.json'), JSON.stringify(tariffInput));
     const tariff = loadTariffFile(join(dir, 'tariff.json'));
