@@ -32,6 +32,7 @@ export class LiftBlockSealer {
   readonly #insert: Database.Statement;
   readonly #tags: Database.Statement;
   readonly #addTag: Database.Statement;
+  readonly #tagNoOf: Database.Statement;
   readonly #block = new LiftBlock(BLOCK_ROWS);
   #tagNos: Map<string, number> | null = null;
   #encoder: BlockEncoder | null = null;
@@ -58,7 +59,11 @@ export class LiftBlockSealer {
        VALUES (?, ?, ?, ?, ?)`,
     );
     this.#tags = db.prepare('SELECT tag_id, tag_no FROM lift_block_tags').raw(true);
-    this.#addTag = db.prepare('INSERT INTO lift_block_tags (tag_id) VALUES (?)');
+    // Another connection may have numbered the tag since this one read the numbers.
+    this.#addTag = db.prepare(
+      'INSERT INTO lift_block_tags (tag_id) VALUES (?) ON CONFLICT (tag_id) DO NOTHING',
+    );
+    this.#tagNoOf = db.prepare('SELECT tag_no FROM lift_block_tags WHERE tag_id = ?').pluck();
   }
 
   /**
@@ -128,7 +133,8 @@ export class LiftBlockSealer {
     const tags = this.#tagNos ?? this.#loadTags();
     let no = tags.get(tagId);
     if (no === undefined) {
-      no = Number(this.#addTag.run(tagId).lastInsertRowid);
+      this.#addTag.run(tagId);
+      no = this.#tagNoOf.get(tagId) as number;
       tags.set(tagId, no);
     }
     return no;

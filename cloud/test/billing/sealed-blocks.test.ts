@@ -283,6 +283,31 @@ describe('sealed blocks of lifts', () => {
     expect(classified(periodLiftRange(db, H1, TZ)).content).toEqual(byRows().content);
   });
 
+  it('number tags once when two connections seal in turn', () => {
+    const other = Store.open({ dataDir: join(dir, 'data'), logger: silent });
+    try {
+      const tagged = (first: number, count: number, tag: string) =>
+        lifts(first, count).map((l) => ({ ...l, tag: { scheme: 'fdx-b' as const, id: tag } }));
+      // This connection seals block 0 (and reads the tag numbers), the other block 1 with a
+      // new tag, then this one block 2 with that tag too.
+      writeLifts(store, tagged(1, BLOCK_ROWS, '250-000000000011'));
+      writeLifts(other, tagged(BLOCK_ROWS + 1, BLOCK_ROWS, '250-000000000012'));
+      writeLifts(store, tagged(2 * BLOCK_ROWS + 1, BLOCK_ROWS, '250-000000000012'));
+      expect(sealedBlocks(store.db).map((b) => [b.block, b.hasBody])).toEqual([
+        [0, 1],
+        [1, 1],
+        [2, 1],
+      ]);
+      expect(store.db.prepare('SELECT tag_id FROM lift_block_tags ORDER BY tag_no').pluck().all()).toEqual([
+        '250-000000000011',
+        '250-000000000012',
+      ]);
+      expect(classified(periodLiftRange(store.db, H1, TZ)).content).toEqual(byRows().content);
+    } finally {
+      other.close();
+    }
+  });
+
   it('keep no body for a block holding a lift the binary form cannot hold: it is read from the table', () => {
     const db = store.db;
     const all = lifts(1, 5 * BLOCK_ROWS);
