@@ -106,5 +106,21 @@ export function billingCommand(): Command {
         store.close();
       }
     });
+  billing
+    .command('seal')
+    .description(
+      'seal every complete block of 8,192 lifts not sealed yet (the writer seals them as lifts arrive; after upgrading a store full of lifts, this does it at once)',
+    )
+    .option('--data-dir <dir>', 'cloud data directory holding the store', '.data')
+    .action((o: { dataDir: string }) => {
+      const store = Store.open({ dataDir: o.dataDir });
+      try {
+        const t0 = performance.now();
+        const sealed = store.sealLiftBlocks();
+        console.log(`${sealed} blocks sealed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      } finally {
+        store.close();
+      }
+    });
   return billing;
 }
