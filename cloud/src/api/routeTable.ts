@@ -14,6 +14,7 @@ import {
   citizenLink,
   citizenStatement,
   householdStatementRoute,
+  revokeCitizenLink,
 } from './routes/billing.js';
 import { listDeadLetters } from './routes/deadLetters.js';
 import { events } from './routes/events.js';
@@ -48,6 +49,7 @@ export const ROUTES: readonly AnyRoute[] = [
   householdStatementRoute,
   citizenLink,
   citizenStatement,
+  revokeCitizenLink,
   listDeadLetters,
   events,
 ];

@@ -35,6 +35,7 @@ export const ROUTE_ACCESS = {
   householdStatement: ['billing', 'admin'],
   citizenLink: ['billing', 'admin'],
   citizenStatement: 'public',
+  revokeCitizenLink: ['billing', 'admin'],
   listDeadLetters: ['admin'],
   events: ['dispatcher', 'beacon-operator', 'billing', 'admin'],
 } as const satisfies Record<string, 'public' | readonly Role[]>;

@@ -38,7 +38,7 @@ export class BillingService {
     private readonly tariffFile: string | null,
     dataDir: string,
   ) {
-    this.links = new CitizenLinks(dataDir);
+    this.links = new CitizenLinks(dataDir, db);
   }
 
   /** The tariff in force; `tariff-file` error when none is configured or it is invalid. */

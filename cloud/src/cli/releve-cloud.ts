@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { tokenCommand } from '../auth/tokenCommand.js';
 import { billingCommand } from '../billing/billingCommand.js';
+import { citizenCommand } from '../billing/citizenCommand.js';
 import { CloudError } from '../errors.js';
 import { registryCommand } from '../registry/registryCommand.js';
 import { deviceCommand, userCommand } from './credentialCommands.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .addCommand(tokenCommand())
     .addCommand(registryCommand())
     .addCommand(billingCommand())
+    .addCommand(citizenCommand())
     .showHelpAfterError();
 }
 

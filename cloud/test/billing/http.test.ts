@@ -89,4 +89,33 @@ describe('billing over HTTP', () => {
     ).toBe(403);
     expect((await h.get('/api/v1/billing/households/nobody/statement', h.tokenOf.billing)).status).toBe(404);
   });
+
+  it("revokes one household's link: the old one opens nothing, the next one given works", async () => {
+    const call = (method: 'POST' | 'DELETE', household = 'H1') =>
+      fetch(`${h.api.url}/api/v1/billing/households/${household}/citizen-link`, {
+        method,
+        headers: { authorization: `Bearer ${h.tokenOf.billing}` },
+      });
+    const before = await json(call('POST'));
+    expect((await h.get(`/api/v1/citizen/${before.token}/statement`)).status).toBe(200);
+    const revoked = await call('DELETE');
+    expect(revoked.status).toBe(200);
+    expect(await revoked.json()).toEqual({ householdId: 'H1', revocations: 1 });
+    expect((await h.get(`/api/v1/citizen/${before.token}/statement`)).status).toBe(404);
+    expect((await h.get(before.path)).status).toBe(404);
+    const after = await json(call('POST'));
+    expect(after.token).not.toBe(before.token);
+    expect(await json(h.get(`/api/v1/citizen/${after.token}/statement`))).toMatchObject({
+      householdId: 'H1',
+    });
+    expect((await call('DELETE', 'nobody')).status).toBe(404);
+    expect(
+      (
+        await fetch(`${h.api.url}/api/v1/billing/households/H1/citizen-link`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${h.tokenOf.dispatcher}` },
+        })
+      ).status,
+    ).toBe(403);
+  });
 });

@@ -39,6 +39,7 @@ describe('store migrations', () => {
         'beacons',
         'bins',
         'buildings',
+        'citizen_links',
         'dead_letters',
         'device_alerts',
         'device_online',

@@ -281,3 +281,28 @@ export const citizenStatement = defineRoute({
       return { json: b.statement(householdId) };
     }),
 });
+
+/**
+ * `DELETE /api/v1/billing/households/{householdId}/citizen-link`: revokes the household's link
+ * (it opens nothing any more); the next `POST` gives a new one.
+ */
+export const revokeCitizenLink = defineRoute({
+  id: 'revokeCitizenLink',
+  method: 'DELETE',
+  path: '/api/v1/billing/households/{householdId}/citizen-link',
+  tag: 'billing',
+  summary: "Revokes a household's secret link; the next POST gives a new one",
+  params: { householdId: AccountId },
+  response: {
+    status: 200,
+    contentType: 'application/json',
+    description: 'The link is revoked',
+    schema: z.object({ householdId: z.string(), revocations: z.number().int() }),
+  },
+  handle: ({ ctx, params }) =>
+    withBilling(ctx.billing, (b) => {
+      const householdId = params.householdId ?? '';
+      b.statement(householdId); // 404 for an unknown household
+      return { json: { householdId, revocations: b.links.revoke(householdId) } };
+    }),
+});

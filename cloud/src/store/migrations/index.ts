@@ -7,6 +7,7 @@ import { beaconFleetMigration } from './006-beacon-fleet.js';
 import { beaconTelemetryIndexesMigration } from './007-beacon-telemetry-indexes.js';
 import { liftLedgerMigration } from './008-lift-ledger.js';
 import { liftBlocksMigration } from './009-lift-blocks.js';
+import { citizenLinksMigration } from './010-citizen-links.js';
 import type { Migration } from './Migration.js';
 
 export type { Migration } from './Migration.js';
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   beaconTelemetryIndexesMigration,
   liftLedgerMigration,
   liftBlocksMigration,
+  citizenLinksMigration,
 ];
