@@ -53,6 +53,7 @@ export const WEB_PAGES: readonly WebPage[] = [
       'billingExport',
       'householdStatement',
       'citizenLink',
+      'revokeCitizenLink',
       'events',
     ],
   },

@@ -147,6 +147,21 @@ describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => 
     expect(await citizen.locator('#household-name').textContent()).toContain('Famille Dupont');
     expect(await citizen.locator('#household-so-far').textContent()).toBe(eurFr(s.charge.soFarCents));
     await browser.screenshot(citizen, 'household-from-link');
+
+    // Revoking the link (a DELETE with the session's CSRF token): the citizen's page is gone,
+    // and the next link created is a new one that opens.
+    const office = await browser.signIn(cloud.url, cloud.tokenOf.billing);
+    await office.getByLabel('Identifiant du foyer').fill('H1');
+    await office.getByRole('button', { name: 'Voir le relevé' }).click();
+    await office.getByRole('button', { name: 'Révoquer le lien personnel du foyer' }).click();
+    await office.locator('#citizen-link-revoked').waitFor();
+    await office.getByRole('button', { name: 'Créer le lien personnel du foyer' }).click();
+    const next = (await office.locator('#citizen-link-url').getAttribute('href')) ?? '';
+    expect(next).toMatch(/\/household\/[A-Za-z0-9_-]{16,}$/);
+    expect(next).not.toBe(url);
+    const later = await browser.freshPage();
+    expect((await later.goto(url))?.status()).toBe(404);
+    expect((await later.goto(next))?.status()).toBe(200);
   });
 
   it('says once what went wrong while billing cannot run, however many lifts arrive, and clears it when it can again', async () => {

@@ -50,11 +50,32 @@ export async function api(path) {
  * @param {unknown} body
  */
 export async function post(path, body) {
+  return send('POST', path, body);
+}
+
+/**
+ * DELETE with the session's CSRF token.
+ * @param {string} path
+ */
+export async function del(path) {
+  return send('DELETE', path, undefined);
+}
+
+/**
+ * A request that changes something, with the session's CSRF token; its JSON answer.
+ * @param {'POST' | 'DELETE'} method
+ * @param {string} path
+ * @param {unknown} body sent as JSON unless undefined
+ */
+async function send(method, path, body) {
   const res = await fetch(path, {
-    method: 'POST',
+    method,
     credentials: 'same-origin',
-    headers: { 'content-type': 'application/json', 'x-csrf-token': config.csrf ?? '' },
-    body: JSON.stringify(body),
+    headers:
+      body === undefined
+        ? { 'x-csrf-token': config.csrf ?? '' }
+        : { 'content-type': 'application/json', 'x-csrf-token': config.csrf ?? '' },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await res.json().catch(() => null);
   if (!res.ok)

@@ -9,6 +9,7 @@ import {
   clearError,
   coalesce,
   dateTime,
+  del,
   euros,
   fill,
   h,
@@ -224,11 +225,11 @@ async function showStatement(out, id) {
     byMonth.set(l.day.slice(0, 7), (byMonth.get(l.day.slice(0, 7)) ?? 0) + (l.netWeightKg ?? 0));
   const linkOut = h('p', { id: 'citizen-link', 'aria-live': 'polite' });
   const makeLink = h('button', { type: 'button', id: 'make-link' }, t('billing.makeLink'));
-  makeLink.addEventListener('click', async () => {
+  const revokeLink = h('button', { type: 'button', id: 'revoke-link' }, t('billing.revokeLink'));
+  const linkPath = `/api/v1/billing/households/${encodeURIComponent(id)}/citizen-link`;
+  const linkAction = (action) => async () => {
     try {
-      const r = await post(`/api/v1/billing/households/${encodeURIComponent(id)}/citizen-link`, {});
-      const url = `${location.origin}${r.path}`;
-      fill(linkOut, t('billing.linkIs'), ' ', h('a', { href: url, id: 'citizen-link-url' }, url));
+      await action();
     } catch (err) {
       fill(
         linkOut,
@@ -239,7 +240,23 @@ async function showStatement(out, id) {
         ),
       );
     }
-  });
+  };
+  makeLink.addEventListener(
+    'click',
+    linkAction(async () => {
+      const r = await post(linkPath, {});
+      const url = `${location.origin}${r.path}`;
+      fill(linkOut, t('billing.linkIs'), ' ', h('a', { href: url, id: 'citizen-link-url' }, url));
+    }),
+  );
+  // Revoking: the link given so far opens nothing any more; the next one created is new.
+  revokeLink.addEventListener(
+    'click',
+    linkAction(async () => {
+      await del(linkPath);
+      fill(linkOut, h('span', { id: 'citizen-link-revoked' }, t('billing.linkRevoked')));
+    }),
+  );
   fill(
     out,
     h('h3', null, `${s.name} · ${t('billing.statementPeriod', { id: s.period.id })}`),
@@ -279,7 +296,7 @@ async function showStatement(out, id) {
           yLabel: (v) => `${num(v)} kg`,
         })
       : null,
-    makeLink,
+    h('p', null, makeLink, ' ', revokeLink),
     linkOut,
   );
 }
