@@ -97,10 +97,19 @@ describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => 
     });
     page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
     page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
+    const runRequests: string[] = [];
+    const runOf = (url: string) => {
+      const u = new URL(url);
+      return /^\/api\/v1\/billing\/periods\/[^/]+$/.test(u.pathname) ? u.pathname + u.search : null;
+    };
+    page.on('request', (r) => {
+      const run = runOf(r.url());
+      if (run) runRequests.push(run);
+    });
     page.on('response', (r) => {
       if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
-      const u = new URL(r.url());
-      if (/^\/api\/v1\/billing\/periods\/[^/]+$/.test(u.pathname)) runs.push(u.pathname + u.search);
+      const run = runOf(r.url());
+      if (run) runs.push(run);
     });
     // The page opens on the current month: an open period.
     await page.goto(`${cloud.url}/billing`);
@@ -118,14 +127,22 @@ describe.skipIf(!hasChromium)('billing office page in headless Chromium', () => 
       .toBe(String(before + 1));
     expect(runs).toHaveLength(2);
 
+    // Another period. A rerun of the month still under way (a live event the stream delivered
+    // late) may answer after it, and must not draw over it.
     const thisYear = new Date().toISOString().slice(0, 4);
+    const runsBefore = runs.length;
+    const asked = runRequests.length;
     await page.getByLabel('Période', { exact: true }).fill(thisYear);
     await page.getByRole('button', { name: 'Calculer' }).click();
     await page.locator('#h-totals', { hasText: thisYear }).waitFor();
+    await expect.poll(() => runs.length).toBe(runRequests.length);
+    expect(await page.locator('#h-totals').textContent()).toContain(thisYear);
     expect(await page.locator('#h-totals').textContent()).toContain('aperçu provisoire');
     expect(await page.locator('#exports-open').count()).toBe(1);
-    expect(runs.at(-1)).toBe(`/api/v1/billing/periods/${thisYear}?provisional=auto`);
-    expect(runs).toHaveLength(3);
+    const year = `/api/v1/billing/periods/${thisYear}?provisional=auto`;
+    // Every request since the click is for the year (a rerun timer of the lift may add one).
+    expect(new Set(runRequests.slice(asked))).toEqual(new Set([year]));
+    expect(runs.slice(runsBefore)).toContain(year);
     expect(problems).toEqual([]);
   });
 

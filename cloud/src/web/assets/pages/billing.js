@@ -26,6 +26,8 @@ const app = /** @type {HTMLElement} */ (document.getElementById('app'));
 const PERIOD = /^\d{4}(-(H[12]|T[1-3]|Q[1-4]|0[1-9]|1[0-2]))?$/;
 /** @type {string} */
 let periodId = new Date().toISOString().slice(0, 7);
+/** Loads started so far: only the latest draws. */
+let loads = 0;
 
 const regions = {
   form: h('section', { 'aria-labelledby': 'h-period' }),
@@ -42,9 +44,13 @@ const path = (p) => `/api/v1/billing/periods/${encodeURIComponent(periodId)}${p}
  * projects it while it is open (`provisional=auto`, in the tariff's time zone); the run says which.
  */
 async function load() {
+  // A load still waiting when a newer one starts (a rerun on a live lift, then another period
+  // asked for) must not draw over the newer one when its answer comes last.
+  const mine = ++loads;
   const run = await api(path('?provisional=auto'));
   const closed = run.provisional === false;
   const review = await api(path(`/review?provisional=${closed ? 'false' : 'true'}`));
+  if (mine !== loads) return;
   renderTotals(run, closed);
   renderReview(review.items);
   renderExports(run, closed);
