@@ -1,4 +1,4 @@
-import { ID_BYTES, type IdColumn, plainIdByte } from './LiftIds.js';
+import { ID_BYTES, type IdColumn, plainId } from './LiftIds.js';
 
 /** 4-byte words of an id kept as bytes. */
 const ID_WORDS = ID_BYTES / 4;
@@ -33,9 +33,7 @@ export class BilledLifts implements IdColumn {
 
   push(id: string, time: number, day: number, net: number, belowMinimum: boolean, holding: number): void {
     const i = this.row(time, day, net, belowMinimum, holding);
-    let plain = id.length === ID_BYTES;
-    for (let k = 0; plain && k < ID_BYTES; k++) plain = plainIdByte(id.charCodeAt(k));
-    if (plain) this.idBytes.write(id, i * ID_BYTES, ID_BYTES, 'latin1');
+    if (plainId(id)) this.idBytes.write(id, i * ID_BYTES, ID_BYTES, 'latin1');
     else this.oddIds.set(i, id);
   }
 

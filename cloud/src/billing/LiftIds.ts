@@ -9,6 +9,13 @@ export function plainIdByte(b: number): boolean {
   return b > 0x20 && b < 0x7f && b !== 0x22 && b !== 0x2c && b !== 0x3b;
 }
 
+/** True for an id of exactly {@link ID_BYTES} {@link plainIdByte} characters: kept as bytes. */
+export function plainId(id: string): boolean {
+  if (id.length !== ID_BYTES) return false;
+  for (let k = 0; k < ID_BYTES; k++) if (!plainIdByte(id.charCodeAt(k))) return false;
+  return true;
+}
+
 /** A column of lift ids by row: {@link ID_BYTES} plain bytes per row, or text for the odd ones. */
 export interface IdColumn {
   readonly idBytes: Buffer;

@@ -1,7 +1,7 @@
 import type { LiftFlag } from '@releve/shared';
 import type Database from 'better-sqlite3';
 import { LIFT_RECORD_SQL, LiftBlock, type LiftSink } from '../billing/LiftBlock.js';
-import { ID_BYTES as ID_LENGTH, plainIdByte } from '../billing/LiftIds.js';
+import { ID_BYTES, plainId } from '../billing/LiftIds.js';
 import {
   BLOCK_FLAGS,
   BLOCK_HEADER,
@@ -226,7 +226,7 @@ class BlockEncoder implements LiftSink {
       if (this.listBits.size < 1024) this.listBits.set(flags, bits);
     }
     const i = this.put(time, tagKey, netWeightG, bits);
-    if (i >= 0) source.copy(this.body, this.at.ids + ID_LENGTH * i, at, at + ID_LENGTH);
+    if (i >= 0) source.copy(this.body, this.at.ids + ID_BYTES * i, at, at + ID_BYTES);
   }
 
   /** A lift as a row of the table gives it. */
@@ -243,7 +243,7 @@ class BlockEncoder implements LiftSink {
       return;
     }
     const i = this.put(time, tagId === null ? -1 : this.tagNo(tagId), netWeightG, this.flagBits(flags));
-    if (i >= 0) this.body.write(id, this.at.ids + ID_LENGTH * i, ID_LENGTH, 'latin1');
+    if (i >= 0) this.body.write(id, this.at.ids + ID_BYTES * i, ID_BYTES, 'latin1');
   }
 
   /** Writes a lift's columns; its index, or -1 when it does not fit. */
@@ -272,10 +272,4 @@ class BlockEncoder implements LiftSink {
 /** True when `text` is exactly the canonical UTC form of `time`. */
 function canonical(text: string, time: number): boolean {
   return text.length === 24 && !Number.isNaN(time) && new Date(time).toISOString() === text;
-}
-
-function plainId(id: string): boolean {
-  if (id.length !== ID_LENGTH) return false;
-  for (let k = 0; k < ID_LENGTH; k++) if (!plainIdByte(id.charCodeAt(k))) return false;
-  return true;
 }

@@ -20,9 +20,10 @@ import { LiftFlag } from '@releve/shared';
  * in the canonical `YYYY-MM-DDTHH:MM:SS.sssZ`, an id that is not 36 plain ASCII bytes, a net
  * weight outside the i32 range, a flag list that is not a JSON list of known flags.
  */
-export const BLOCK_ROWS = 8192;
 /** `rowid >> BLOCK_SHIFT` is a lift's block (the triggers of migration 9 use 13 too). */
 export const BLOCK_SHIFT = 13;
+/** Rowids per block: 8,192. */
+export const BLOCK_ROWS = 1 << BLOCK_SHIFT;
 export const BLOCK_MAGIC = 0x31424c52;
 export const BLOCK_HEADER = 8;
 /** Bytes per lift in a body. */
