@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { CloudError, CloudErrorCode } from '../errors.js';
 
 /** File in the data directory holding the key of citizen links (mode 0600). */
 export const CITIZEN_KEY_FILE = 'citizen-links.key';
@@ -22,12 +23,15 @@ export class CitizenLinks {
   #key: { mtimeMs: number; bytes: Buffer } | null = null;
   readonly #generation: Database.Statement | null;
   readonly #bump: Database.Statement | null;
+  readonly #isHousehold: Database.Statement | null;
 
   /** `db`: the store, which holds the revocations (without it, every household is at generation 0). */
   constructor(dataDir: string, db: Database.Database | null = null) {
     this.#file = join(dataDir, CITIZEN_KEY_FILE);
     if (!existsSync(this.#file))
       writeFileSync(this.#file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    this.#isHousehold =
+      db?.prepare("SELECT 1 FROM accounts WHERE account_id = ? AND kind = 'household'").pluck() ?? null;
     this.#generation =
       db?.prepare('SELECT generation FROM citizen_links WHERE household_id = ?').pluck() ?? null;
     this.#bump =
@@ -45,9 +49,17 @@ export class CitizenLinks {
     writeFileSync(join(dataDir, CITIZEN_KEY_FILE), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   }
 
-  /** Revokes a household's link; returns its new generation. The next {@link tokenFor} is a new link. */
+  /**
+   * Revokes a household's link; returns its new generation. The next {@link tokenFor} is a new
+   * link. `not-found` when the registry has no such household.
+   */
   revoke(householdId: string, now: Date = new Date()): number {
-    if (!this.#bump) throw new Error('citizen links opened without the store cannot be revoked');
+    if (!this.#bump || !this.#isHousehold) {
+      throw new Error('citizen links opened without the store cannot be revoked');
+    }
+    if (this.#isHousehold.get(householdId) === undefined) {
+      throw new CloudError(CloudErrorCode.NotFound, `no household ${householdId} in the registry`);
+    }
     return this.#bump.get(householdId, now.toISOString()) as number;
   }
 

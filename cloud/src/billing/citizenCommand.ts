@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { CloudError, CloudErrorCode } from '../errors.js';
 import { Store } from '../store/Store.js';
 import { CitizenLinks } from './CitizenLinks.js';
 
@@ -18,13 +17,6 @@ export function citizenCommand(): Command {
     .action((householdId: string, o: { dataDir: string }) => {
       const store = Store.open({ dataDir: o.dataDir });
       try {
-        const kind = store.db
-          .prepare('SELECT kind FROM accounts WHERE account_id = ?')
-          .pluck()
-          .get(householdId);
-        if (kind !== 'household') {
-          throw new CloudError(CloudErrorCode.NotFound, `no household ${householdId} in the registry`);
-        }
         const revocations = new CitizenLinks(o.dataDir, store.db).revoke(householdId);
         console.log(
           `link of ${householdId} revoked (${revocations} revocation${revocations > 1 ? 's' : ''} so far); ` +

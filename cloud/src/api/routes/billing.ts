@@ -302,7 +302,7 @@ export const revokeCitizenLink = defineRoute({
   handle: ({ ctx, params }) =>
     withBilling(ctx.billing, (b) => {
       const householdId = params.householdId ?? '';
-      b.statement(householdId); // 404 for an unknown household
+      // `not-found` (404) for an unknown household.
       return { json: { householdId, revocations: b.links.revoke(householdId) } };
     }),
 });
